@@ -1,0 +1,48 @@
+// Content-addressed download cache shared between build trees:
+//   <root>/sha256/<hex>        verified files, immutable once renamed in
+//   <root>/tmp/<hex>.*.part    downloads in flight (cleaned under the lock)
+//   <root>/locks/<hex>.lock    one flock per key: concurrent builds share a download
+//   <root>/quarantine/         cached files that failed re-verification
+#pragma once
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace allocpipe {
+
+class CacheLock {
+ public:
+  explicit CacheLock(const std::filesystem::path& lock_file);  // blocks until held
+  ~CacheLock();
+  CacheLock(const CacheLock&) = delete;
+  CacheLock& operator=(const CacheLock&) = delete;
+
+ private:
+  int fd_;
+};
+
+class Cache {
+ public:
+  explicit Cache(std::filesystem::path root);
+
+  const std::filesystem::path& root() const { return root_; }
+  std::filesystem::path entry(const std::string& sha256) const;
+  CacheLock lock(const std::string& sha256) const;
+
+  // The cached file if present and still hashing to `sha256`. A file that no
+  // longer matches (bit rot, tampering) is moved to quarantine/ and
+  // `note` says so; the caller then fetches it again.
+  std::optional<std::filesystem::path> find(const std::string& sha256, std::string& note) const;
+
+  // A fresh temporary path for `sha256` inside the cache's file system.
+  std::filesystem::path temp_path(const std::string& sha256) const;
+  void remove_stale_temps(const std::string& sha256) const;  // call with the lock held
+
+  // fsyncs `temp` and renames it to the entry for `sha256`.
+  std::filesystem::path publish(const std::filesystem::path& temp, const std::string& sha256) const;
+
+ private:
+  std::filesystem::path root_;
+};
+
+}  // namespace allocpipe

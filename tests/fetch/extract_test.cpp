@@ -1,0 +1,148 @@
+#include "extract.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "archive_builder.h"
+#include "error.h"
+#include "pinned_files.h"
+#include "temp_dir.h"
+
+namespace fs = std::filesystem;
+using namespace allocpipe;
+using test::ArchiveBuilder;
+
+namespace {
+
+std::string read(const fs::path& file) {
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Extracting `builder` must fail with `expected` in the message, leave no
+// destination and no work directory behind, and write nothing outside.
+void expect_refused(const ArchiveBuilder& builder, const std::string& expected,
+                    ArchiveBuilder::Compression compression = ArchiveBuilder::Compression::gzip) {
+  test::TempDir dir;
+  builder.write(dir / "a.tar", compression);
+  fs::create_directories(dir / "out");
+  try {
+    extract_archive(dir / "a.tar", dir / "out" / "src", ExtractLimits{});
+    FAIL() << "extraction was not refused (expected: " << expected << ")";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(fs::is_empty(dir / "out")) << "partial output left behind";
+  EXPECT_FALSE(fs::exists(dir / "escaped"));
+}
+
+}  // namespace
+
+TEST(Extract, StripsTheSingleTopLevelDirectory) {
+  for (auto compression : {ArchiveBuilder::Compression::none, ArchiveBuilder::Compression::gzip,
+                           ArchiveBuilder::Compression::bzip2, ArchiveBuilder::Compression::xz}) {
+    test::TempDir dir;
+    ArchiveBuilder()
+        .dir("whatever-1.0/")
+        .file("whatever-1.0/LICENSE", "MIT\n")
+        .file("whatever-1.0/sub/run.sh", "#!/bin/sh\n", 04755)
+        .symlink("whatever-1.0/link", "sub/run.sh")
+        .write(dir / "a.tar", compression);
+    extract_archive(dir / "a.tar", dir / "src", ExtractLimits{});
+    EXPECT_EQ(read(dir / "src" / "LICENSE"), "MIT\n");
+    EXPECT_TRUE(fs::is_symlink(dir / "src" / "link"));  // in-tree links are kept
+    const auto perms = fs::status(dir / "src" / "sub" / "run.sh").permissions();
+    EXPECT_NE(perms & fs::perms::owner_exec, fs::perms::none);
+    EXPECT_EQ(perms & fs::perms::set_uid, fs::perms::none) << "setuid must be stripped";
+  }
+}
+
+TEST(Extract, ReplacesAnExistingDestinationOnlyOnSuccess) {
+  test::TempDir dir;
+  fs::create_directories(dir / "src");
+  std::ofstream(dir / "src" / "old") << "old";
+  ArchiveBuilder().file("top/new", "new").write(dir / "a.tar");
+  extract_archive(dir / "a.tar", dir / "src", ExtractLimits{});
+  EXPECT_FALSE(fs::exists(dir / "src" / "old"));
+  EXPECT_EQ(read(dir / "src" / "new"), "new");
+}
+
+TEST(Extract, RefusesNamesOutsideTheTree) {
+  expect_refused(ArchiveBuilder().file("top/a", "x").file("../escaped", "x"), "'..' component refused");
+  expect_refused(ArchiveBuilder().file("top/../../escaped", "x"), "'..' component refused");
+  expect_refused(ArchiveBuilder().file("/tmp/escaped", "x"), "absolute path refused");
+}
+
+TEST(Extract, RefusesLinksThatLeaveTheTree) {
+  expect_refused(ArchiveBuilder().dir("top/").symlink("top/l", "/tmp/x"), "leaves the tree");
+  expect_refused(ArchiveBuilder().dir("top/").symlink("top/d", "../.."), "leaves the tree");
+  expect_refused(ArchiveBuilder().dir("top/").symlink("top/d", "sub").file("top/d/x", "x"),
+                 "writing through links is refused");
+  expect_refused(ArchiveBuilder().dir("top/").symlink("top/cur", ".").symlink("top/par", "cur/.."),
+                 "resolves outside the tree");
+  expect_refused(ArchiveBuilder().dir("top/").hardlink("top/h", "/etc/passwd"), "absolute path refused");
+  expect_refused(ArchiveBuilder().dir("top/").hardlink("top/h", "top/h"), "not an earlier regular file");
+}
+
+TEST(Extract, RefusesDevicesAndFifos) {
+  expect_refused(ArchiveBuilder().dir("top/").fifo("top/f"), "devices, FIFOs and sockets are refused");
+  expect_refused(ArchiveBuilder().dir("top/").char_device("top/c"), "devices, FIFOs and sockets are refused");
+}
+
+TEST(Extract, RequiresExactlyOneTopLevelDirectory) {
+  expect_refused(ArchiveBuilder().file("a/x", "x").file("b/y", "y"), "exactly one top-level directory");
+  expect_refused(ArchiveBuilder().file("lonely", "x"), "exactly one top-level directory");
+}
+
+TEST(Extract, RefusesDuplicatesAndClashes) {
+  expect_refused(ArchiveBuilder().file("top/a", "1").file("top/a", "2"), "duplicate name");
+  expect_refused(ArchiveBuilder().dir("top/a/").symlink("top/a", "b"), "duplicate name");
+}
+
+TEST(Extract, RefusesCorruptArchives) {
+  test::TempDir dir;
+  ArchiveBuilder().file("top/a", std::string(100000, 'x')).write(dir / "a.tar", ArchiveBuilder::Compression::gzip);
+  const auto size = fs::file_size(dir / "a.tar");
+  fs::resize_file(dir / "a.tar", size / 2);
+  EXPECT_THROW(extract_archive(dir / "a.tar", dir / "src", ExtractLimits{}), Error);
+  EXPECT_FALSE(fs::exists(dir / "src"));
+}
+
+TEST(Extract, EnforcesTheSizeLimit) {
+  test::TempDir dir;
+  ArchiveBuilder().file("top/big", std::string(1 << 20, 'x')).write(dir / "a.tar");
+  ExtractLimits limits;
+  limits.max_total_bytes = 1000;
+  try {
+    extract_archive(dir / "a.tar", dir / "src", limits);
+    FAIL() << "size limit not enforced";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("over the limit"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(dir / "src"));
+}
+
+TEST(Extract, PinnedFileMismatchLeavesNoTree) {
+  test::TempDir dir;
+  ArchiveBuilder().file("top/LICENSE", "changed license\n").write(dir / "a.tar");
+  const PinnedFile pin = parse_pinned_file("LICENSE=" + std::string(64, '0'));
+  try {
+    extract_archive(dir / "a.tar", dir / "src", ExtractLimits{},
+                    [&](const fs::path& tree) { verify_pinned_files(tree, {pin}); });
+    FAIL() << "license change not detected";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("pinned file LICENSE changed"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(dir / "src"));
+}
+
+TEST(PinnedFile, ParseRejectsBadText) {
+  EXPECT_THROW(parse_pinned_file("LICENSE"), Error);
+  EXPECT_THROW(parse_pinned_file("../LICENSE=" + std::string(64, 'a')), Error);
+  EXPECT_THROW(parse_pinned_file("LICENSE=abc"), Error);
+  EXPECT_EQ(parse_pinned_file("COPYING=" + std::string(64, 'a')).path, "COPYING");
+}
