@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what allocpipe needs to build and test on Debian 12, and enables
+# deb-src entries for Debian 12 (bookworm) and 13 (trixie) so the Debian
+# source packages can serve as the authenticated alternate source.
+# Idempotent: safe to run again. Needs root (re-runs itself with sudo).
+set -euo pipefail
+if [ "$(id -u)" != 0 ]; then exec sudo "$0" "$@"; fi
+export DEBIAN_FRONTEND=noninteractive
+
+# deb-src entries reuse the URIs of this machine's own Debian archive entry,
+# so no archive host is ever written into the project.
+src_list=/etc/apt/sources.list.d/allocpipe-deb-src.sources
+archive_uri() {
+  local f
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -e "$f" ] || continue
+    awk 'BEGIN{RS=""; FS="\n"}
+         /(^|\n)Types:[^\n]*deb([ \t\n]|$)/ && /(^|\n)Suites:[^\n]*bookworm([ \t\n]|$)/ {
+           for (i = 1; i <= NF; i++) if ($i ~ /^URIs:/) { sub(/^URIs:[ \t]*/, "", $i); split($i, u, /[ \t]+/); print u[1]; exit }
+         }' "$f"
+  done
+  if [ -e /etc/apt/sources.list ]; then
+    awk '$1 == "deb" && $3 == "bookworm" { print $2 }' /etc/apt/sources.list
+  fi
+}
+uri=$(archive_uri | head -n 1 || true)
+if [ -z "$uri" ]; then
+  echo "setup-debian: no 'deb ... bookworm' entry found in /etc/apt/sources.list{,.d}; cannot derive deb-src entries" >&2
+  exit 1
+fi
+keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+want=$(printf 'Types: deb-src\nURIs: %s\nSuites: bookworm trixie\nComponents: main\nSigned-By: %s\n' "$uri" "$keyring")
+if [ ! -f "$src_list" ] || [ "$(cat "$src_list")" != "$want" ]; then
+  printf '%s\n' "$want" > "$src_list.tmp" && mv "$src_list.tmp" "$src_list"
+  echo "setup-debian: wrote $src_list (deb-src for bookworm and trixie from $uri)"
+fi
+
+apt-get update -q
+apt-get install -y -q --no-install-recommends \
+  build-essential cmake ninja-build pkg-config patch python3 ca-certificates dpkg-dev \
+  libcurl4-openssl-dev libssl-dev libarchive-dev libgtest-dev googletest

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Configure-time errors must name the bad input and what was expected.
+set -euo pipefail
+source_dir=$1 fetcher=$2 work=$3
+rm -rf "$work" && mkdir -p "$work" && cd "$work"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+expect_configure_error() {  # name, expected text, cmake args...
+  local name=$1 expected=$2; shift 2
+  if cmake -S "$source_dir" -B "b-$name" -G Ninja -DBUILD_TESTING=OFF -DALLOC_FETCHER="$fetcher" "$@" > "$name.log" 2>&1; then
+    fail "$name: configure succeeded"
+  fi
+  tr -s " \n" "  " < "$name.log" | grep -qF -- "$expected" || { cat "$name.log"; fail "$name: error does not say '$expected'"; }
+  echo "ok: $name"
+}
+expect_configure_error unknown-id "ALLOC_BUILD: unknown library id 'mimalloc-9.9.9'" -DALLOC_BUILD=mimalloc-9.9.9
+grep -q "mimalloc-2.0.9-secure" unknown-id.log || fail "unknown-id: valid ids are not listed"
+expect_configure_error bad-debian-mode "ALLOC_DEBIAN_SOURCES='sometimes': expected AUTO, ON or OFF" -DALLOC_DEBIAN_SOURCES=sometimes
+expect_configure_error relative-libdir "ALLOC_LIBDIR='lib': expected an absolute path" -DALLOC_LIBDIR:STRING=lib
+
+mkdir -p recipes/mimalloc
+cp "$source_dir/recipes/mimalloc/2.0.9.recipe" "$source_dir/recipes/mimalloc/2.0.9.hash" recipes/mimalloc/
+echo "VERSON = 2.0.9" >> recipes/mimalloc/2.0.9.recipe
+expect_configure_error typo-key "2.0.9.recipe:12: unknown key 'VERSON'" -DALLOC_RECIPES_DIR="$work/recipes"
+cp "$source_dir/recipes/mimalloc/2.0.9.recipe" recipes/mimalloc/
+sed -i '/  LICENSE$/d' recipes/mimalloc/2.0.9.hash
+expect_configure_error unpinned-license "no sha256 line for 'LICENSE'" -DALLOC_RECIPES_DIR="$work/recipes"
+cp "$source_dir/recipes/mimalloc/2.0.9.hash" recipes/mimalloc/
+mkdir -p patches/mimalloc/2.0.9 && echo "not pinned" > patches/mimalloc/2.0.9/0001-x.patch
+expect_configure_error unpinned-patch "no sha256 line for '0001-x.patch'" -DALLOC_RECIPES_DIR="$work/recipes" -DALLOC_PATCHES_DIR="$work/patches"
+echo "configure errors: all checks passed"
