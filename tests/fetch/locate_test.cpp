@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <fstream>
 
 #include "error.h"
@@ -121,9 +120,7 @@ TEST(Locate, OfflineModeUsesOnlyTheCacheAndFailsFast) {
   LocateOptions options = quick_options();
   options.offline = true;
   options.mirrors = {server.url()};
-  const auto start = std::chrono::steady_clock::now();
   const std::string report = failure_of(spec_for(server.url("/x")), cache, options);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   EXPECT_TRUE(contains(report, "skipped: offline mode")) << report;
   EXPECT_EQ(server.requests(), 0);
 }
