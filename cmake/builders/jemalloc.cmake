@@ -2,7 +2,9 @@
 # Included by BuildLibrary.cmake with SRC_DIR, BUILD_DIR, VARIANT, ... set.
 
 function(allocpipe_build)
-  set(options "")
+  # The release's VERSION file, never `git describe` of whatever repository
+  # the build tree happens to sit in.
+  set(options --with-version=VERSION)
   if(VARIANT STREQUAL "secure")
     # Cheap always-on checks (double free, sized-free size mismatch) plus
     # use-after-free detection on sampled allocations.

@@ -12,10 +12,14 @@ function(allocpipe_build)
     set(secure OFF)
   endif()
   # Explicit everything: MI_OVERRIDE=ON is what makes LD_PRELOAD work at all.
+  # MI_OPT_ARCH (3.x, default ON) adds -march=haswell -mtune=native: a library
+  # that could SIGILL on older fleet hosts and differs per build host. Older
+  # releases do not know the option and ignore it.
   set(options
     -DCMAKE_BUILD_TYPE=Release
     -DMI_SECURE=${secure}
     -DMI_OVERRIDE=ON
+    -DMI_OPT_ARCH=OFF
     -DMI_BUILD_SHARED=ON
     -DMI_BUILD_STATIC=OFF
     -DMI_BUILD_OBJECT=OFF
