@@ -1,0 +1,264 @@
+# Smoke-test gate for the preloadable allocator libraries.
+#
+# Include once from the top-level CMakeLists.txt (it adds src/smoke itself if
+# add_subdirectory(src/smoke) has not been done before):
+#
+#   allocpipe_add_smoke(ID <id> LIBRARY <abs path> ALLOCATOR <mimalloc|jemalloc>
+#                       VERSION <x.y.z> VARIANT <normal|secure>
+#                       [TWIN <abs path of the normal twin library>]
+#                       [DEPENDS <target>...]
+#                       [NOT_BUILT_STATUS <status file>]
+#                       [ALLOW_MISSING_ENOMEM <subcheck>... | NONE])
+#       ctest tests smoke.<id>.<check> (LABELS smoke;<id>) for the checks
+#       identity, api, threads, secure (secure variant only), real-program;
+#       for a normal variant also smoke.<id>.renamed-as-secure (LABELS
+#       smoke;<id>;selftest): the library copied to a "-secure" name must be
+#       rejected by the harness with --variant secure (identity passes, the
+#       secure check must fail with "saw no detection").
+#       Build-time gate: ${CMAKE_BINARY_DIR}/smoke/<id>.passed, written by the
+#       harness (temporary name, then rename) only when every check passed;
+#       target smoke-<id> builds it. The stamp is appended to the global
+#       property ALLOCPIPE_SMOKE_STAMPS, the target to ALLOCPIPE_SMOKE_TARGETS.
+#       ALLOW_MISSING_ENOMEM: api subchecks (malloc.impossible, calloc.overflow,
+#       realloc.impossible, reallocarray.overflow) whose failure may leave errno
+#       unset; reported as "known deviation", never silently. Default: the
+#       known upstream gaps of the allocator (see _allocpipe_smoke_enomem_gaps);
+#       NONE makes every errno check strict.
+#       NOT_BUILT_STATUS: the superbuild's <id>.status. If the library is
+#       absent and that file starts with "NOT BUILT", the tests are reported
+#       as skipped (ctest "Not Run", with the reason) and the gate prints
+#       SKIPPED and writes no stamp; otherwise an absent library fails.
+#
+#   allocpipe_smoke_library(<id>)
+#       The per-id hook of the top-level CMakeLists.txt: allocpipe_add_smoke()
+#       from the ALLOC_<id>_* variables of cmake/Recipes.cmake and the
+#       directories of cmake/Superbuild.cmake; a secure id gets the normal id
+#       of the same recipe as TWIN when that id is selected too.
+#
+#   allocpipe_finish_smoke()
+#       Target `smoke` depending on every smoke-<id>, part of ALL unless
+#       ALLOCPIPE_SMOKE_IN_ALL is OFF (so `make install` runs the gate first).
+#       Call after the last allocpipe_add_smoke(); also adds the self-tests
+#       when BUILD_TESTING is on.
+#
+#   allocpipe_add_smoke_selftests()
+#       Builds the fake allocators of tests/smoke and registers tests
+#       (LABELS smoke;selftest) proving the harness rejects them. Idempotent.
+
+include_guard(GLOBAL)
+
+get_filename_component(_ALLOCPIPE_SMOKE_ROOT "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
+set(_ALLOCPIPE_SMOKE_EXPECT_REJECTION "${_ALLOCPIPE_SMOKE_ROOT}/tests/smoke/expect_rejection.cmake")
+
+option(ALLOCPIPE_SMOKE_IN_ALL "Run the smoke gate (target smoke) as part of the default build" ON)
+
+if(NOT TARGET allocpipe-smoke)
+    add_subdirectory("${_ALLOCPIPE_SMOKE_ROOT}/src/smoke" "${CMAKE_BINARY_DIR}/src/smoke")
+endif()
+
+# Debian's interpreter for the real-program check (a pyenv/venv shim in PATH
+# would put a wrapper script under the preload). Empty: the harness reports
+# the missing interpreter as a failure of the real-program check.
+find_program(ALLOCPIPE_SMOKE_PYTHON NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
+if(NOT ALLOCPIPE_SMOKE_PYTHON)
+    find_program(ALLOCPIPE_SMOKE_PYTHON NAMES python3)
+endif()
+
+file(MAKE_DIRECTORY "${CMAKE_BINARY_DIR}/smoke")
+
+# Allocation failures that return NULL without setting errno to ENOMEM in the
+# pinned upstream versions:
+#   mimalloc 2.0.9 - 3.0.1: calloc overflow (all), malloc/realloc of an
+#     impossible size (2.1.x), upstream issue microsoft/mimalloc#1135;
+#   jemalloc 5.3.0: realloc (fixed after 5.3.0 by jemalloc/jemalloc#2620).
+function(_allocpipe_smoke_enomem_gaps allocator out_var)
+    if(allocator STREQUAL "mimalloc")
+        set(${out_var} malloc.impossible calloc.overflow realloc.impossible PARENT_SCOPE)
+    else()
+        set(${out_var} realloc.impossible PARENT_SCOPE)
+    endif()
+endfunction()
+
+# Harness arguments shared by the tests and the gate of one library.
+function(_allocpipe_smoke_common_args out_var library allocator version variant twin allow
+                                      not_built_status)
+    set(args
+        --library "${library}" --allocator "${allocator}" --version "${version}"
+        --variant "${variant}"
+        --probe "$<TARGET_FILE:allocpipe-smoke-probe>"
+        --script "${ALLOCPIPE_SMOKE_SCRIPT}")
+    if(not_built_status)
+        list(APPEND args --not-built-status "${not_built_status}")
+    endif()
+    if(twin)
+        list(APPEND args --twin "${twin}")
+    endif()
+    if(ALLOCPIPE_SMOKE_PYTHON)
+        list(APPEND args --python "${ALLOCPIPE_SMOKE_PYTHON}")
+    endif()
+    foreach(subcheck IN LISTS allow)
+        list(APPEND args --allow-missing-enomem "${subcheck}")
+    endforeach()
+    set(${out_var} "${args}" PARENT_SCOPE)
+endfunction()
+
+function(allocpipe_add_smoke)
+    cmake_parse_arguments(PARSE_ARGV 0 S "" "ID;LIBRARY;ALLOCATOR;VERSION;VARIANT;TWIN;NOT_BUILT_STATUS"
+                          "DEPENDS;ALLOW_MISSING_ENOMEM")
+    set(where "allocpipe_add_smoke(${S_ID})")
+    if(S_UNPARSED_ARGUMENTS)
+        message(FATAL_ERROR "${where}: unexpected arguments: ${S_UNPARSED_ARGUMENTS}")
+    endif()
+    foreach(required ID LIBRARY ALLOCATOR VERSION VARIANT)
+        if(NOT S_${required})
+            message(FATAL_ERROR "${where}: ${required} is required")
+        endif()
+    endforeach()
+    if(NOT S_ID MATCHES "^[A-Za-z0-9._-]+$")
+        message(FATAL_ERROR "${where}: ID '${S_ID}' may hold only letters, digits, '.', '_', '-'")
+    endif()
+    if(NOT IS_ABSOLUTE "${S_LIBRARY}")
+        message(FATAL_ERROR "${where}: LIBRARY must be an absolute path, got '${S_LIBRARY}'")
+    endif()
+    if(NOT S_ALLOCATOR MATCHES "^(mimalloc|jemalloc)$")
+        message(FATAL_ERROR "${where}: ALLOCATOR must be mimalloc or jemalloc, got '${S_ALLOCATOR}'")
+    endif()
+    if(NOT S_VERSION MATCHES "^[0-9]+\\.[0-9]+\\.[0-9]+$")
+        message(FATAL_ERROR "${where}: VERSION must be x.y.z, got '${S_VERSION}'")
+    endif()
+    if(NOT S_VARIANT MATCHES "^(normal|secure)$")
+        message(FATAL_ERROR "${where}: VARIANT must be normal or secure, got '${S_VARIANT}'")
+    endif()
+    if(S_TWIN AND NOT S_VARIANT STREQUAL "secure")
+        message(FATAL_ERROR "${where}: TWIN is only meaningful for VARIANT secure")
+    endif()
+    if(S_TWIN AND NOT IS_ABSOLUTE "${S_TWIN}")
+        message(FATAL_ERROR "${where}: TWIN must be an absolute path, got '${S_TWIN}'")
+    endif()
+    if(NOT TARGET allocpipe-smoke OR NOT TARGET allocpipe-smoke-probe)
+        message(FATAL_ERROR "${where}: add_subdirectory(src/smoke) must come before")
+    endif()
+
+    if("ALLOW_MISSING_ENOMEM" IN_LIST S_KEYWORDS_MISSING_VALUES OR S_ALLOW_MISSING_ENOMEM STREQUAL "NONE")
+        set(allow "")
+    elseif(DEFINED S_ALLOW_MISSING_ENOMEM)
+        set(allow ${S_ALLOW_MISSING_ENOMEM})
+    else()
+        _allocpipe_smoke_enomem_gaps(${S_ALLOCATOR} allow)
+    endif()
+
+    _allocpipe_smoke_common_args(common "${S_LIBRARY}" ${S_ALLOCATOR} ${S_VERSION} ${S_VARIANT}
+                                 "${S_TWIN}" "${allow}" "${S_NOT_BUILT_STATUS}")
+
+    # ctest: one test per (library, check).
+    set(checks identity api threads)
+    if(S_VARIANT STREQUAL "secure")
+        list(APPEND checks secure)
+    endif()
+    list(APPEND checks real-program)
+    foreach(check IN LISTS checks)
+        add_test(NAME smoke.${S_ID}.${check}
+                 COMMAND allocpipe-smoke ${common} --check ${check})
+        # TIMEOUT guards against hangs only; nothing asserts on time.
+        set_tests_properties(smoke.${S_ID}.${check} PROPERTIES
+            LABELS "smoke;${S_ID}" TIMEOUT 900 SKIP_RETURN_CODE 77)
+    endforeach()
+
+    # A normal build renamed as secure must be rejected by the secure check.
+    if(S_VARIANT STREQUAL "normal")
+        get_filename_component(name "${S_LIBRARY}" NAME)
+        string(REGEX REPLACE "\\.so$" "-secure.so" renamed "${name}")
+        if(renamed STREQUAL name)
+            set(renamed "${name}-secure")
+        endif()
+        set(copy "${CMAKE_BINARY_DIR}/smoke/renamed/${S_ID}/${renamed}")
+        _allocpipe_smoke_common_args(renamed_args "${copy}" ${S_ALLOCATOR} ${S_VERSION} secure
+                                     "" "${allow}" "")
+        add_test(NAME smoke.${S_ID}.renamed-as-secure
+                 COMMAND "${CMAKE_COMMAND}"
+                     "-DALLOCPIPE_COPY_FROM=${S_LIBRARY}" "-DALLOCPIPE_COPY_TO=${copy}"
+                     "-DALLOCPIPE_NOT_BUILT_STATUS=${S_NOT_BUILT_STATUS}"
+                     "-DALLOCPIPE_EXPECT_EXIT=1"
+                     "-DALLOCPIPE_EXPECT_REGEX=: secure: expected .*, saw no detection"
+                     -P "${_ALLOCPIPE_SMOKE_EXPECT_REJECTION}"
+                     -- "$<TARGET_FILE:allocpipe-smoke>" ${renamed_args} --check identity,secure)
+        set_tests_properties(smoke.${S_ID}.renamed-as-secure PROPERTIES
+            LABELS "smoke;${S_ID};selftest" TIMEOUT 900
+            SKIP_REGULAR_EXPRESSION "smoke: SKIPPED, no check ran")
+    endif()
+
+    # Build-time gate: the stamp exists only if every check passed.
+    set(stamp "${CMAKE_BINARY_DIR}/smoke/${S_ID}.passed")
+    set(file_deps "${S_LIBRARY}")
+    if(S_TWIN)
+        list(APPEND file_deps "${S_TWIN}")
+    endif()
+    add_custom_command(
+        OUTPUT "${stamp}"
+        COMMAND allocpipe-smoke ${common} --check all --stamp "${stamp}" --not-built-exit 0
+        DEPENDS ${file_deps} allocpipe-smoke allocpipe-smoke-probe "${ALLOCPIPE_SMOKE_SCRIPT}"
+                ${S_DEPENDS}
+        COMMENT "Smoke-testing ${S_ID}: ${S_LIBRARY}"
+        VERBATIM)
+    add_custom_target(smoke-${S_ID} DEPENDS "${stamp}")
+    set_property(GLOBAL APPEND PROPERTY ALLOCPIPE_SMOKE_STAMPS "${stamp}")
+    set_property(GLOBAL APPEND PROPERTY ALLOCPIPE_SMOKE_TARGETS smoke-${S_ID})
+endfunction()
+
+function(allocpipe_finish_smoke)
+    if(TARGET smoke)
+        message(FATAL_ERROR "allocpipe_finish_smoke() called twice")
+    endif()
+    get_property(targets GLOBAL PROPERTY ALLOCPIPE_SMOKE_TARGETS)
+    set(all "")
+    if(ALLOCPIPE_SMOKE_IN_ALL)
+        set(all ALL)
+    endif()
+    if(targets)
+        add_custom_target(smoke ${all} COMMENT "Smoke gate: every built allocator library passed")
+        add_dependencies(smoke ${targets})
+    else()
+        # Nothing registered is not a pass (and not part of ALL: there is
+        # nothing to gate).
+        add_custom_target(smoke
+            COMMAND "${CMAKE_COMMAND}" -E echo "smoke: no library registered with allocpipe_add_smoke()"
+            COMMAND "${CMAKE_COMMAND}" -E false
+            VERBATIM)
+    endif()
+    if(BUILD_TESTING)
+        allocpipe_add_smoke_selftests()
+    endif()
+endfunction()
+
+function(allocpipe_smoke_library id)
+    foreach(var ALLOC_LIBS_DIR ALLOC_STATUS_DIR ALLOC_${id}_LIBRARY ALLOC_${id}_ALLOCATOR
+                ALLOC_${id}_VERSION ALLOC_${id}_VARIANT ALLOC_${id}_RECIPE)
+        if(NOT DEFINED ${var})
+            message(FATAL_ERROR "allocpipe_smoke_library(${id}): ${var} is not defined "
+                                "(cmake/Recipes.cmake and cmake/Superbuild.cmake must come first)")
+        endif()
+    endforeach()
+    set(extra DEPENDS ${id})
+    if(ALLOC_${id}_VARIANT STREQUAL "secure")
+        set(normal "${ALLOC_${id}_RECIPE}")
+        if(normal IN_LIST ALLOC_SELECTED_IDS AND ALLOC_${normal}_VARIANT STREQUAL "normal")
+            list(APPEND extra ${normal} TWIN "${ALLOC_LIBS_DIR}/${ALLOC_${normal}_LIBRARY}")
+        endif()
+    endif()
+    allocpipe_add_smoke(ID ${id}
+        LIBRARY "${ALLOC_LIBS_DIR}/${ALLOC_${id}_LIBRARY}"
+        ALLOCATOR ${ALLOC_${id}_ALLOCATOR} VERSION ${ALLOC_${id}_VERSION}
+        VARIANT ${ALLOC_${id}_VARIANT}
+        NOT_BUILT_STATUS "${ALLOC_STATUS_DIR}/${id}.status"
+        ${extra})
+endfunction()
+
+function(allocpipe_add_smoke_selftests)
+    if(TARGET allocpipe-smoke-fake-no-override)
+        return()  # already added
+    endif()
+    if(NOT TARGET allocpipe-smoke)
+        message(FATAL_ERROR "allocpipe_add_smoke_selftests(): add_subdirectory(src/smoke) must come before")
+    endif()
+    add_subdirectory("${_ALLOCPIPE_SMOKE_ROOT}/tests/smoke" "${CMAKE_BINARY_DIR}/tests/smoke")
+endfunction()

@@ -1,0 +1,69 @@
+# Runs a command that must be rejected: exit status ALLOCPIPE_EXPECT_EXIT and
+# a message (stdout + stderr) matching ALLOCPIPE_EXPECT_REGEX.
+#
+#   cmake [-DALLOCPIPE_COPY_FROM=F -DALLOCPIPE_COPY_TO=T]
+#         -DALLOCPIPE_EXPECT_EXIT=N -DALLOCPIPE_EXPECT_REGEX=RE
+#         -P expect_rejection.cmake -- COMMAND [ARG...]
+#
+# With COPY_FROM/COPY_TO the file is first copied (e.g. a normal library to
+# a "-secure" name). If COPY_FROM is absent and ALLOCPIPE_NOT_BUILT_STATUS
+# names a status file saying "NOT BUILT", the script prints
+# "smoke: SKIPPED, no check ran" (the test's SKIP_REGULAR_EXPRESSION).
+cmake_minimum_required(VERSION 3.21)
+
+foreach(var ALLOCPIPE_EXPECT_EXIT ALLOCPIPE_EXPECT_REGEX)
+    if(NOT DEFINED ${var})
+        message(FATAL_ERROR "expect_rejection.cmake: -D${var}=... is required")
+    endif()
+endforeach()
+
+set(command "")
+set(seen_separator FALSE)
+math(EXPR last "${CMAKE_ARGC} - 1")
+foreach(i RANGE 0 ${last})
+    if(seen_separator)
+        list(APPEND command "${CMAKE_ARGV${i}}")
+    elseif(CMAKE_ARGV${i} STREQUAL "--")
+        set(seen_separator TRUE)
+    endif()
+endforeach()
+if(NOT command)
+    message(FATAL_ERROR "expect_rejection.cmake: no command after --")
+endif()
+
+if(DEFINED ALLOCPIPE_COPY_FROM)
+    if(NOT EXISTS "${ALLOCPIPE_COPY_FROM}" AND ALLOCPIPE_NOT_BUILT_STATUS
+       AND EXISTS "${ALLOCPIPE_NOT_BUILT_STATUS}")
+        file(READ "${ALLOCPIPE_NOT_BUILT_STATUS}" status)
+        if(status MATCHES "^NOT BUILT")
+            string(STRIP "${status}" status)
+            message("smoke: SKIPPED, no check ran: ${ALLOCPIPE_COPY_FROM} was not built here "
+                    "(${ALLOCPIPE_NOT_BUILT_STATUS}: ${status})")
+            return()
+        endif()
+    endif()
+    if(NOT EXISTS "${ALLOCPIPE_COPY_FROM}")
+        message(FATAL_ERROR "expected ${ALLOCPIPE_COPY_FROM} to exist (is the library built?), saw nothing")
+    endif()
+    get_filename_component(dir "${ALLOCPIPE_COPY_TO}" DIRECTORY)
+    file(MAKE_DIRECTORY "${dir}")
+    file(REMOVE "${ALLOCPIPE_COPY_TO}")
+    file(COPY_FILE "${ALLOCPIPE_COPY_FROM}" "${ALLOCPIPE_COPY_TO}")
+    message(STATUS "copied ${ALLOCPIPE_COPY_FROM} -> ${ALLOCPIPE_COPY_TO}")
+endif()
+
+list(JOIN command " " shown)
+message(STATUS "running (must be rejected): ${shown}")
+execute_process(COMMAND ${command}
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+message(STATUS "output:\n${out}${err}")
+
+if(NOT rc STREQUAL "${ALLOCPIPE_EXPECT_EXIT}")
+    message(FATAL_ERROR "expected the harness to reject this with exit status "
+                        "${ALLOCPIPE_EXPECT_EXIT}, saw exit status ${rc}")
+endif()
+if(NOT "${out}${err}" MATCHES "${ALLOCPIPE_EXPECT_REGEX}")
+    message(FATAL_ERROR "expected a message matching '${ALLOCPIPE_EXPECT_REGEX}', saw none "
+                        "(output above)")
+endif()
+message(STATUS "rejected as expected: exit ${rc}, message matches '${ALLOCPIPE_EXPECT_REGEX}'")
