@@ -1,0 +1,89 @@
+# CMake interface of the qualification benchmark. bench/CMakeLists.txt
+# includes this file, so after add_subdirectory(bench) the parent can call:
+#
+#   allocpipe_bench_register(NAME <label> LIBRARY <abs path> [DEPENDS <target>...] [IF_BUILT])
+#       IF_BUILT: a library absent at run time is reported "not measured", not an error.
+#       Adds a preloadable allocator library to the matrix. LIBRARY may be a
+#       generator expression such as $<TARGET_FILE:mimalloc-3.0.1>; DEPENDS
+#       names targets that build it (the qualify target depends on them).
+#   allocpipe_bench_finish()
+#       Once, after the last register: creates the `qualify` custom target
+#       (full run over the registered libraries + glibc, report under
+#       ${CMAKE_BINARY_DIR}/qualify/) and the ctest tests bench.quick and
+#       bench.gate (LABELS bench).
+#
+# Cache variables: ALLOCPIPE_BENCH_QUALIFY_ARGS (extra runner arguments for
+# `qualify`, e.g. "--repeats;3;--arm;mimalloc-3.0.1:MIMALLOC_PURGE_DELAY=0").
+include_guard(GLOBAL)
+
+set(ALLOCPIPE_BENCH_QUALIFY_ARGS "" CACHE STRING
+    "Extra allocpipe-qualify arguments for the qualify target (a CMake list)")
+
+function(allocpipe_bench_register)
+  cmake_parse_arguments(PARSE_ARGV 0 ARG "IF_BUILT" "NAME;LIBRARY" "DEPENDS")
+  if(ARG_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "allocpipe_bench_register: unexpected arguments: ${ARG_UNPARSED_ARGUMENTS}")
+  endif()
+  if(NOT ARG_NAME MATCHES "^[A-Za-z0-9._+-]+$")
+    message(FATAL_ERROR "allocpipe_bench_register: NAME '${ARG_NAME}' must be non-empty [A-Za-z0-9._+-]")
+  endif()
+  if(ARG_NAME STREQUAL "glibc")
+    message(FATAL_ERROR "allocpipe_bench_register: NAME 'glibc' is reserved (glibc is always measured)")
+  endif()
+  if(NOT ARG_LIBRARY)
+    message(FATAL_ERROR "allocpipe_bench_register(NAME ${ARG_NAME}): LIBRARY <absolute path> is required")
+  endif()
+  if(NOT ARG_LIBRARY MATCHES "^\\$<" AND NOT IS_ABSOLUTE "${ARG_LIBRARY}")
+    message(FATAL_ERROR "allocpipe_bench_register(NAME ${ARG_NAME}): LIBRARY '${ARG_LIBRARY}' is not an absolute path")
+  endif()
+  get_property(names GLOBAL PROPERTY ALLOCPIPE_BENCH_NAMES)
+  if(ARG_NAME IN_LIST names)
+    message(FATAL_ERROR "allocpipe_bench_register: NAME '${ARG_NAME}' registered twice")
+  endif()
+  get_property(finished GLOBAL PROPERTY ALLOCPIPE_BENCH_FINISHED)
+  if(finished)
+    message(FATAL_ERROR "allocpipe_bench_register(NAME ${ARG_NAME}): called after allocpipe_bench_finish()")
+  endif()
+  set_property(GLOBAL APPEND PROPERTY ALLOCPIPE_BENCH_NAMES "${ARG_NAME}")
+  set(flag --lib)
+  if(ARG_IF_BUILT)
+    set(flag --lib-if-built)
+  endif()
+  set_property(GLOBAL APPEND PROPERTY ALLOCPIPE_BENCH_LIB_ARGS "${flag}" "${ARG_NAME}=${ARG_LIBRARY}")
+  if(ARG_DEPENDS)
+    set_property(GLOBAL APPEND PROPERTY ALLOCPIPE_BENCH_DEPENDS ${ARG_DEPENDS})
+  endif()
+endfunction()
+
+function(allocpipe_bench_finish)
+  get_property(finished GLOBAL PROPERTY ALLOCPIPE_BENCH_FINISHED)
+  if(finished)
+    message(FATAL_ERROR "allocpipe_bench_finish: called twice")
+  endif()
+  set_property(GLOBAL PROPERTY ALLOCPIPE_BENCH_FINISHED TRUE)
+  get_property(lib_args GLOBAL PROPERTY ALLOCPIPE_BENCH_LIB_ARGS)
+  get_property(deps GLOBAL PROPERTY ALLOCPIPE_BENCH_DEPENDS)
+  set(runner $<TARGET_FILE:allocpipe-qualify>)
+  set(workload $<TARGET_FILE:allocpipe-relay-workload>)
+
+  add_custom_target(qualify
+    COMMAND ${runner} --workload ${workload} ${lib_args} --glibc
+            --out ${CMAKE_BINARY_DIR}/qualify --check ${ALLOCPIPE_BENCH_QUALIFY_ARGS}
+    DEPENDS allocpipe-qualify allocpipe-relay-workload ${deps}
+    USES_TERMINAL VERBATIM
+    COMMENT "Allocator qualification (about 20 minutes); report in ${CMAKE_BINARY_DIR}/qualify/summary.md")
+
+  # The report is produced and sane; no allocator has to win.
+  add_test(NAME bench.quick
+    COMMAND ${runner} --workload ${workload} ${lib_args} --glibc --quick --check
+            --out ${CMAKE_BINARY_DIR}/qualify-quick)
+  # The gate catches growth: an arm that leaks 20 MB per simulated hour must
+  # fail against plain glibc (exit status exactly 1).
+  add_test(NAME bench.gate
+    COMMAND ${CMAKE_COMMAND} -DEXPECT_EXIT=1 "-DEXPECT_OUTPUT=gate FAIL: candidate leaky"
+            -P ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/tests/expect_exit.cmake
+            ${runner} --workload ${workload} --glibc --arm leaky=glibc:ALLOCPIPE_LEAK_MB_PER_HOUR=20
+            --quick --no-png --out ${CMAKE_BINARY_DIR}/qualify-gate
+            --gate --baseline glibc --candidate leaky --max-slope-margin 5 --max-rss-margin 25%)
+  set_tests_properties(bench.quick bench.gate PROPERTIES LABELS bench RUN_SERIAL TRUE TIMEOUT 900)
+endfunction()

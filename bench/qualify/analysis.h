@@ -1,0 +1,52 @@
+// Turning samples into the per-run and per-arm numbers of the report.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "measure.h"
+
+namespace apq {
+
+// Per run. NaN where a number could not be computed (too few samples).
+struct RunMetrics {
+  int cycles = 0;                 // simulated hours seen
+  double steady_anon_mb = 0;      // median Anonymous over quiet windows of the last 30% of cycles
+  double steady_rss_mb = 0;       // same for Rss
+  double steady_live_mb = 0;      // median live bytes over the same samples
+  double slope_mb_per_h = 0;      // OLS of per-cycle quiet medians over the last half of cycles
+  double peak_rss_mb = 0;         // max(ru_maxrss, sampled Rss)
+  double peak_live_mb = 0;        // workload's own peak live bytes
+  double rss_per_live = 0;        // steady_anon_mb / steady_live_mb
+  double ops_per_s = 0;           // allocator calls / seconds the main loop was not sleeping
+  double cpu_s = 0;               // user + system, all threads
+  double lag_max_ms = 0;          // worst lag behind the simulated clock
+  size_t quiet_samples = 0;       // samples behind the steady-state numbers
+};
+
+RunMetrics compute_metrics(const RunRecord& run);
+
+double median(std::vector<double> v);
+// Least-squares slope of y over x; NaN for fewer than 2 distinct x.
+double ols_slope(const std::vector<std::pair<double, double>>& xy);
+
+struct Spread {
+  double min = 0;
+  double median = 0;
+  double max = 0;
+};
+Spread spread(const std::vector<double>& v);
+
+struct ArmSummary {
+  std::string arm;
+  std::string banner;
+  int runs = 0;
+  Spread steady_anon_mb, slope_mb_per_h, peak_rss_mb, rss_per_live, ops_per_s, cpu_s, steady_live_mb;
+};
+
+ArmSummary summarize(const std::string& arm, const std::vector<const RunRecord*>& runs,
+                     const std::vector<RunMetrics>& metrics);
+
+}  // namespace apq

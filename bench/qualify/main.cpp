@@ -1,0 +1,194 @@
+// allocpipe-qualify: runs allocpipe-relay-workload under each allocator
+// (LD_PRELOAD) and plain glibc, samples smaps_rollup, and writes the report.
+// It links no allocator of its own beyond glibc's.
+#include <cctype>
+#include <cstdio>
+#include <exception>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "analysis.h"
+#include "chart.h"
+#include "check.h"
+#include "cli.h"
+#include "csv.h"
+#include "fsutil.h"
+#include "gate.h"
+#include "measure.h"
+#include "report.h"
+#include "session.h"
+#include "sysinfo.h"
+
+namespace apq {
+namespace {
+
+struct Profile {
+  const char* name;
+  std::vector<std::string> workload_args;
+  int repeats;
+  double timeout_s;
+};
+
+// Full: one simulated day at 1200x (~75 s a run). Quick: six simulated hours
+// at 3600x with a smaller relay (~8 s a run), for CI.
+Profile profile(bool quick) {
+  if (!quick) return {"full", {}, 2, 400};
+  return {"quick",
+          {"--hours", "6", "--time-scale", "3600", "--circuits", "1000", "--connections", "600",
+           "--consensus-entries", "3000", "--microdescs", "3000", "--server-descs", "3000", "--cells-per-s", "60",
+           "--diff-jobs", "8", "--diff-array-bytes", "262144-2097152", "--diff-output-bytes", "10000-1000000",
+           "--burst-free-delay-s", "0.2-0.6"},
+          1,
+          120};
+}
+
+std::string safe(const std::string& s) {
+  std::string out;
+  for (char c : s) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-') ? c : '_';
+  return out;
+}
+
+int run(const Config& cfg, const std::string& command_line) {
+  const Profile prof = profile(cfg.quick);
+  Session s;
+  s.config = cfg;
+  s.profile = prof.name;
+  s.command_line = command_line;
+  s.system = system_info();
+  s.workload_argv.push_back(cfg.workload);
+  for (const auto& a : prof.workload_args) s.workload_argv.push_back(a);
+  for (const auto& a : cfg.workload_args) s.workload_argv.push_back(a);
+  const int repeats = cfg.repeats > 0 ? cfg.repeats : prof.repeats;
+
+  make_dirs(cfg.out_dir);
+  const std::string logs = cfg.out_dir + "/logs";
+  make_dirs(logs);
+
+  std::vector<std::string> banners;
+  for (const auto& arm : cfg.arms) {
+    banners.push_back(probe_banner(arm, cfg.workload, logs + "/probe-" + safe(arm.name) + ".stderr"));
+    std::fprintf(stderr, "allocpipe-qualify: %-28s %s\n", arm.name.c_str(), banners.back().c_str());
+    // ld.so only warns when a preload fails and the process goes on with
+    // glibc: never report glibc's numbers under a library's name.
+    const std::string& b = banners.back();
+    if (!arm.library.empty() && (b.rfind("glibc", 0) == 0 || b.rfind("unknown", 0) == 0)) {
+      throw std::runtime_error("arm '" + arm.name + "': " + arm.library + " did not take over malloc (the allocator "
+                               "answers '" + b + "'); see " + logs + "/probe-" + safe(arm.name) + ".stderr");
+    }
+  }
+
+  RunPlan plan;
+  plan.argv = s.workload_argv;
+  plan.sample_ms = cfg.sample_ms;
+  plan.timeout_s = cfg.run_timeout_s > 0 ? cfg.run_timeout_s : prof.timeout_s;
+  const size_t n = cfg.arms.size();
+  int order = 0;
+  bool failed = false;
+  for (int rep = 1; rep <= repeats; ++rep) {
+    for (size_t k = 0; k < n; ++k) {
+      const size_t ai = (k + static_cast<size_t>(rep - 1)) % n;  // rotate: interleaved, fair order
+      const Arm& arm = cfg.arms[ai];
+      ++order;
+      std::fprintf(stderr, "allocpipe-qualify: [%d/%zu] %s repeat %d ...", order, n * repeats, arm.name.c_str(), rep);
+      std::fflush(stderr);
+      RunRecord r = measure_run(arm, plan, logs + "/" + std::to_string(order) + "-" + safe(arm.name) + ".stderr");
+      r.repeat = rep;
+      r.order = order;
+      if (r.banner.empty()) r.banner = banners[ai];
+      if (banners[ai].find("secure level") != std::string::npos) r.banner = banners[ai];
+      const RunMetrics m = compute_metrics(r);
+      std::fprintf(stderr, " steady %s MB, slope %s MB/sim-h, peak %s MB, %.0f s%s%s\n",
+                   num(m.steady_anon_mb, 1).c_str(), num(m.slope_mb_per_h, 2).c_str(), num(m.peak_rss_mb, 1).c_str(),
+                   r.wall_s, r.error.empty() ? "" : " ERROR: ", r.error.c_str());
+      failed = failed || !r.error.empty();
+      s.runs.push_back(std::move(r));
+      s.metrics.push_back(m);
+    }
+  }
+
+  for (size_t ai = 0; ai < n; ++ai) {
+    std::vector<const RunRecord*> runs;
+    std::vector<RunMetrics> metrics;
+    for (size_t i = 0; i < s.runs.size(); ++i) {
+      if (s.runs[i].arm == cfg.arms[ai].name && s.runs[i].error.empty()) {
+        runs.push_back(&s.runs[i]);
+        metrics.push_back(s.metrics[i]);
+      }
+    }
+    ArmSummary a = summarize(cfg.arms[ai].name, runs, metrics);
+    if (a.banner.empty()) a.banner = banners[ai];
+    s.summaries.push_back(a);
+  }
+  if (cfg.gate.enabled) {
+    const ArmSummary* base = nullptr;
+    const ArmSummary* cand = nullptr;
+    for (const auto& a : s.summaries) {
+      if (a.arm == cfg.gate.baseline) base = &a;
+      if (a.arm == cfg.gate.candidate) cand = &a;
+    }
+    s.gated = true;
+    s.gate = evaluate_gate(cfg.gate, *base, *cand);
+  }
+
+  {
+    std::ifstream la("/proc/loadavg");
+    std::string line;
+    std::getline(la, line);
+    s.system.emplace_back("load average at end", line.empty() ? "unavailable" : line);
+  }
+  write_file_atomic(cfg.out_dir + "/samples.csv", samples_csv(s));
+  write_file_atomic(cfg.out_dir + "/runs.csv", runs_csv(s));
+  write_file_atomic(cfg.out_dir + "/chart.svg", chart_svg(s));
+  if (cfg.png) svg_to_png(cfg.out_dir + "/chart.svg", cfg.out_dir + "/chart.png", logs + "/rsvg-convert.log");
+  write_file_atomic(cfg.out_dir + "/summary.md", summary_markdown(s));
+  std::fprintf(stderr, "allocpipe-qualify: wrote %s/{summary.md,samples.csv,runs.csv,chart.svg%s}\n",
+               cfg.out_dir.c_str(), cfg.png ? ",chart.png" : "");
+
+  int rc = failed ? 3 : 0;
+  if (s.gated) {
+    for (const auto& l : s.gate.lines) std::fprintf(stderr, "allocpipe-qualify: gate %s\n", l.c_str());
+    std::fprintf(stderr, "allocpipe-qualify: gate %s: candidate %s against baseline %s\n",
+                 s.gate.pass ? "PASS" : "FAIL", cfg.gate.candidate.c_str(), cfg.gate.baseline.c_str());
+    if (!s.gate.pass && rc == 0) rc = 1;
+  }
+  if (cfg.check) {
+    std::vector<std::string> names;
+    for (const auto& a : cfg.arms) names.push_back(a.name);
+    const auto problems = check_report(cfg.out_dir, names, cfg.png);
+    for (const auto& p : problems) std::fprintf(stderr, "allocpipe-qualify: check: %s\n", p.c_str());
+    std::fprintf(stderr, "allocpipe-qualify: check %s (%zu problems)\n", problems.empty() ? "passed" : "FAILED",
+                 problems.size());
+    if (!problems.empty() && rc == 0) rc = 1;
+  }
+  return rc;
+}
+
+}  // namespace
+}  // namespace apq
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  for (const auto& a : args) {
+    if (a == "--help" || a == "-h") {
+      std::fputs(apq::usage().c_str(), stdout);
+      return 0;
+    }
+  }
+  std::string command_line;
+  for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
+  apq::Config cfg;
+  try {
+    cfg = apq::parse_cli(args);
+  } catch (const apq::UsageError& e) {
+    std::fprintf(stderr, "allocpipe-qualify: %s\n", e.what());
+    return 2;
+  }
+  try {
+    return apq::run(cfg, command_line);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "allocpipe-qualify: error: %s\n", e.what());
+    return 3;
+  }
+}

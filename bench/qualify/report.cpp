@@ -1,0 +1,149 @@
+#include "report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "csv.h"
+
+namespace apq {
+
+const std::vector<std::string>& samples_columns() {
+  static const std::vector<std::string> c = {"arm",    "repeat",      "order",        "t_s",
+                                             "sim_h",  "hour",        "phase",        "rss_kb",
+                                             "anon_kb", "lazyfree_kb", "anon_huge_kb", "live_bytes",
+                                             "ops"};
+  return c;
+}
+
+const std::vector<std::string>& runs_columns() {
+  static const std::vector<std::string> c = {
+      "arm",          "repeat",       "order",          "banner",         "cycles",
+      "quiet_samples", "steady_anon_mb", "steady_rss_mb", "steady_live_mb", "slope_mb_per_h",
+      "peak_rss_mb",  "peak_live_mb", "rss_per_live",   "ops_per_s",      "cpu_s",
+      "lag_max_ms",   "lag_forgiven_ms", "wall_s",       "checksum",       "cells_dropped",  "exit",
+      "error"};
+  return c;
+}
+
+std::string samples_csv(const Session& s) {
+  std::string out = csv_row(samples_columns());
+  for (const auto& r : s.runs) {
+    for (const auto& x : r.samples) {
+      out += csv_row({r.arm, std::to_string(r.repeat), std::to_string(r.order), num(x.t_s, 3), num(x.sim_h, 4),
+                      std::to_string(x.hour), x.phase, std::to_string(x.mem.rss_kb), std::to_string(x.mem.anon_kb),
+                      std::to_string(x.mem.lazyfree_kb), std::to_string(x.mem.anon_huge_kb),
+                      std::to_string(x.live_bytes), std::to_string(x.ops)});
+    }
+  }
+  return out;
+}
+
+std::string runs_csv(const Session& s) {
+  std::string out = csv_row(runs_columns());
+  for (size_t i = 0; i < s.runs.size(); ++i) {
+    const RunRecord& r = s.runs[i];
+    const RunMetrics& m = s.metrics[i];
+    auto done = [&](const char* k) { return r.done.count(k) ? r.done.at(k) : std::string(); };
+    out += csv_row({r.arm, std::to_string(r.repeat), std::to_string(r.order), r.banner, std::to_string(m.cycles),
+                    std::to_string(m.quiet_samples), num(m.steady_anon_mb, 2), num(m.steady_rss_mb, 2),
+                    num(m.steady_live_mb, 2), num(m.slope_mb_per_h, 3), num(m.peak_rss_mb, 2),
+                    num(m.peak_live_mb, 2), num(m.rss_per_live, 3), num(m.ops_per_s, 0), num(m.cpu_s, 2),
+                    num(m.lag_max_ms, 1), done("lag_forgiven_ms"), num(r.wall_s, 2), done("checksum"), done("cells_dropped"), r.exit,
+                    r.error});
+  }
+  return out;
+}
+
+namespace {
+
+std::string cell(const Spread& s, int decimals, int runs) {
+  if (std::isnan(s.median)) return "n/a";
+  if (runs <= 1 || s.min == s.max) return num(s.median, decimals);
+  return num(s.median, decimals) + " (" + num(s.min, decimals) + "–" + num(s.max, decimals) + ")";
+}
+
+std::string md_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '|') out += "\\|";
+    else if (c == '\n') out += ' ';
+    else out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string summary_markdown(const Session& s) {
+  std::ostringstream md;
+  md << "# Allocator qualification" << (s.config.title.empty() ? "" : ": " + md_escape(s.config.title)) << "\n\n";
+  md << "Profile **" << s.profile << "**, " << s.runs.size() << " runs, repeats interleaved. "
+     << "Workload: `" << md_escape([&] {
+          std::string a;
+          for (size_t i = 1; i < s.workload_argv.size(); ++i) a += (i > 1 ? " " : "") + s.workload_argv[i];
+          return a.empty() ? std::string("(defaults)") : a;
+        }()) << "`\n\n";
+
+  if (s.profile == "quick") {
+    md << "> Quick profile: a sanity check of the pipeline. Six simulated hours are mostly warm-up; do not read "
+          "allocator rankings or gate on slopes from it.\n\n";
+  }
+  md << "## Results\n\n"
+        "Median over repeats, (min–max) when they differ. Steady state: median anonymous RSS over the quiet "
+        "windows of the last 30% of simulated hours. Slope: least-squares growth of the per-hour quiet median "
+        "over the last half. RSS/live: steady anonymous RSS over the workload's own live bytes. ops/s: allocator "
+        "calls per second of main-loop work.\n\n";
+  md << "| arm | runs | steady anon RSS (MB) | vs smallest | slope (MB/sim-h) | peak RSS (MB) | RSS/live | ops/s | "
+        "CPU (s) |\n";
+  md << "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  double best = NAN;
+  for (const auto& a : s.summaries) {
+    if (!std::isnan(a.steady_anon_mb.median) && (std::isnan(best) || a.steady_anon_mb.median < best)) {
+      best = a.steady_anon_mb.median;
+    }
+  }
+  for (const auto& a : s.summaries) {
+    const double rel = best > 0 ? a.steady_anon_mb.median / best : NAN;
+    md << "| " << md_escape(a.arm) << " | " << a.runs << " | " << cell(a.steady_anon_mb, 1, a.runs) << " | "
+       << (std::isnan(rel) ? "n/a" : num(rel, 2) + "×") << " | " << cell(a.slope_mb_per_h, 2, a.runs) << " | "
+       << cell(a.peak_rss_mb, 1, a.runs) << " | " << cell(a.rss_per_live, 2, a.runs) << " | "
+       << cell(a.ops_per_s, 0, a.runs) << " | " << cell(a.cpu_s, 1, a.runs) << " |\n";
+  }
+  md << "\n![RSS over simulated time](chart.svg)\n\n";
+
+  if (s.gated) {
+    md << "## Regression gate: " << (s.gate.pass ? "PASS" : "FAIL") << "\n\n";
+    for (const auto& l : s.gate.lines) md << "- " << md_escape(l) << "\n";
+    md << "\n";
+  }
+
+  bool errors = false;
+  for (const auto& r : s.runs) errors = errors || !r.error.empty();
+  if (errors) {
+    md << "## Failed runs\n\n";
+    for (const auto& r : s.runs) {
+      if (!r.error.empty()) md << "- " << md_escape(r.arm) << " #" << r.repeat << ": " << md_escape(r.error) << "\n";
+    }
+    md << "\n";
+  }
+
+  md << "## Arms\n\n| arm | allocator (its own banner) | LD_PRELOAD | environment |\n|---|---|---|---|\n";
+  for (const auto& arm : s.config.arms) {
+    std::string banner = "n/a";
+    for (const auto& a : s.summaries) {
+      if (a.arm == arm.name) banner = a.banner;
+    }
+    std::string env;
+    for (const auto& [k, v] : arm.env) env += (env.empty() ? "" : " ") + ("`" + k + "=" + v + "`");
+    md << "| " << md_escape(arm.name) << " | " << md_escape(banner) << " | "
+       << (arm.library.empty() ? "(none: glibc)" : "`" + md_escape(arm.library) + "`") << " | "
+       << (env.empty() ? "" : md_escape(env)) << " |\n";
+  }
+  md << "\n## Machine\n\n| | |\n|---|---|\n";
+  for (const auto& [k, v] : s.system) md << "| " << md_escape(k) << " | " << md_escape(v) << " |\n";
+  md << "\nCommand: `" << md_escape(s.command_line) << "`\n";
+  return md.str();
+}
+
+}  // namespace apq

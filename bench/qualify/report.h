@@ -1,0 +1,19 @@
+// samples.csv, runs.csv and summary.md.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "session.h"
+
+namespace apq {
+
+std::string samples_csv(const Session& s);
+std::string runs_csv(const Session& s);
+std::string summary_markdown(const Session& s);
+
+// Column names shared with the checker.
+const std::vector<std::string>& samples_columns();
+const std::vector<std::string>& runs_columns();
+
+}  // namespace apq

@@ -1,0 +1,56 @@
+#include "smaps.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <sstream>
+
+namespace apq {
+
+std::optional<MemSample> parse_smaps_rollup(const std::string& text) {
+  MemSample s;
+  bool rss = false;
+  bool anon = false;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    const size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    const std::string key = line.substr(0, colon);
+    int64_t* field = nullptr;
+    if (key == "Rss") {
+      field = &s.rss_kb;
+      rss = true;
+    } else if (key == "Anonymous") {
+      field = &s.anon_kb;
+      anon = true;
+    } else if (key == "LazyFree") {
+      field = &s.lazyfree_kb;
+    } else if (key == "AnonHugePages") {
+      field = &s.anon_huge_kb;
+    }
+    if (field != nullptr) *field = std::strtoll(line.c_str() + colon + 1, nullptr, 10);
+  }
+  if (!rss || !anon) return std::nullopt;
+  return s;
+}
+
+std::optional<MemSample> read_smaps_rollup(pid_t pid) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/smaps_rollup";
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string text;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return parse_smaps_rollup(text);
+}
+
+}  // namespace apq

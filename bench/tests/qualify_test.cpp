@@ -1,0 +1,299 @@
+// Unit tests of the runner's pieces, and the workload's determinism.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "analysis.h"
+#include "check.h"
+#include "child.h"
+#include "cli.h"
+#include "csv.h"
+#include "fsutil.h"
+#include "gate.h"
+#include "measure.h"
+#include "report.h"
+#include "smaps.h"
+
+namespace apq {
+namespace {
+
+std::vector<std::string> base_args() { return {"--workload", APQ_WORKLOAD_PATH}; }
+
+std::string usage_error(std::vector<std::string> extra) {
+  auto args = base_args();
+  args.insert(args.end(), extra.begin(), extra.end());
+  try {
+    parse_cli(args);
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Cli, ArmKeepsCommasInsideValues) {
+  Arm je;
+  je.name = je.base = "jemalloc-5.3.0";
+  je.library = "/x.so";
+  const Arm a = parse_arm("jemalloc-5.3.0:MALLOC_CONF=background_thread:true,dirty_decay_ms:0,FOO=1", {je});
+  ASSERT_EQ(a.env.size(), 2u);
+  EXPECT_EQ(a.env[0].first, "MALLOC_CONF");
+  EXPECT_EQ(a.env[0].second, "background_thread:true,dirty_decay_ms:0");
+  EXPECT_EQ(a.env[1], (std::pair<std::string, std::string>("FOO", "1")));
+  EXPECT_EQ(a.library, "/x.so");
+  EXPECT_EQ(a.name, "jemalloc-5.3.0+MALLOC_CONF=background_thread:true,dirty_decay_ms:0+FOO=1");
+}
+
+TEST(Cli, ArmLabelAndGlibcBase) {
+  const Arm a = parse_arm("trim=glibc:ALLOCPIPE_MALLOC_TRIM_IN_QUIET=1", {});
+  EXPECT_EQ(a.name, "trim");
+  EXPECT_EQ(a.base, "glibc");
+  EXPECT_TRUE(a.library.empty());
+}
+
+TEST(Cli, ArmErrorsNameTheProblem) {
+  EXPECT_THROW(parse_arm("nosuch:X=1", {}), UsageError);
+  EXPECT_THROW(parse_arm("glibc", {}), UsageError);
+  EXPECT_THROW(parse_arm("glibc:notanassignment", {}), UsageError);
+  EXPECT_THROW(parse_arm("glibc:LD_PRELOAD=/x.so", {}), UsageError);
+  try {
+    parse_arm("nosuch:X=1", {});
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown base 'nosuch'"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Cli, Fractions) {
+  EXPECT_DOUBLE_EQ(parse_fraction("10%", "x"), 0.10);
+  EXPECT_DOUBLE_EQ(parse_fraction("0.25", "x"), 0.25);
+  EXPECT_THROW(parse_fraction("ten", "x"), UsageError);
+  EXPECT_THROW(parse_fraction("-1", "x"), UsageError);
+}
+
+TEST(Cli, BadInputIsNamed) {
+  EXPECT_NE(usage_error({"--glibc", "--repeats", "0"}).find("--repeats: expected an integer in 1..100"),
+            std::string::npos);
+  EXPECT_NE(usage_error({"--lib", "nopath"}).find("--lib: expected NAME=PATH"), std::string::npos);
+  EXPECT_NE(usage_error({"--lib", "x=/no/such/lib.so"}).find("no such file '/no/such/lib.so'"), std::string::npos);
+  EXPECT_NE(usage_error({}).find("no allocator to measure"), std::string::npos);
+  EXPECT_NE(usage_error({"--glibc", "--frobnicate"}).find("unknown argument '--frobnicate'"), std::string::npos);
+  EXPECT_NE(usage_error({"--glibc", "--gate", "--baseline", "glibc", "--candidate", "x"})
+                .find("'x' is not one of the measured arms"),
+            std::string::npos);
+  EXPECT_NE(usage_error({"--glibc", "--repeats"}).find("--repeats: missing value"), std::string::npos);
+  try {
+    parse_cli({"--glibc"});
+    ADD_FAILURE() << "missing --workload accepted";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("--workload: required"), std::string::npos);
+  }
+}
+
+TEST(Cli, ValidCommandLine) {
+  auto args = base_args();
+  for (const char* a : {"--lib", "w=" APQ_WORKLOAD_PATH, "--glibc", "--arm", "w:MIMALLOC_PURGE_DELAY=0", "--quick",
+                        "--gate", "--baseline", "w", "--candidate", "glibc", "--max-rss-margin", "5%"}) {
+    args.emplace_back(a);
+  }
+  const Config c = parse_cli(args);
+  ASSERT_EQ(c.arms.size(), 3u);
+  EXPECT_EQ(c.arms[0].name, "w");
+  EXPECT_EQ(c.arms[1].name, "glibc");
+  EXPECT_EQ(c.arms[2].name, "w+MIMALLOC_PURGE_DELAY=0");
+  EXPECT_EQ(c.arms[2].library, c.arms[0].library);
+  EXPECT_TRUE(c.quick);
+  EXPECT_DOUBLE_EQ(c.gate.max_rss_margin, 0.05);
+}
+
+TEST(Smaps, ParsesRollup) {
+  const std::string text =
+      "55d0c0a00000-7ffd1b3fe000 ---p 00000000 00:00 0 [rollup]\n"
+      "Rss:              146312 kB\nPss:              140000 kB\nAnonymous:        140100 kB\n"
+      "LazyFree:            12 kB\nAnonHugePages:      2048 kB\n";
+  const auto s = parse_smaps_rollup(text);
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(s->rss_kb, 146312);
+  EXPECT_EQ(s->anon_kb, 140100);
+  EXPECT_EQ(s->lazyfree_kb, 12);
+  EXPECT_EQ(s->anon_huge_kb, 2048);
+  EXPECT_FALSE(parse_smaps_rollup("Pss: 1 kB\n").has_value());
+}
+
+TEST(Smaps, ReadsOwnProcess) {
+  const auto s = read_smaps_rollup(::getpid());
+  ASSERT_TRUE(s.has_value());
+  EXPECT_GT(s->rss_kb, 0);
+  EXPECT_GE(s->rss_kb, s->anon_kb);
+}
+
+TEST(Analysis, MedianAndSlope) {
+  EXPECT_DOUBLE_EQ(median({3, 1, 2}), 2);
+  EXPECT_DOUBLE_EQ(median({4, 1, 2, 3}), 2.5);
+  EXPECT_TRUE(std::isnan(median({})));
+  EXPECT_NEAR(ols_slope({{0, 1}, {1, 3}, {2, 5}}), 2.0, 1e-12);
+  EXPECT_TRUE(std::isnan(ols_slope({{1, 1}})));
+}
+
+RunRecord synthetic_run(double base_mb, double growth_mb_per_h, int hours) {
+  RunRecord r;
+  r.arm = "x";
+  r.banner = "test";
+  for (int h = 0; h < hours; ++h) {
+    for (int k = 0; k < 10; ++k) {
+      Sample s;
+      s.hour = h;
+      s.sim_h = h + k / 10.0;
+      s.phase = k >= 8 ? "quiet" : "busy";
+      const double mb = base_mb + growth_mb_per_h * h + (k < 8 ? 50 : 0);  // bursts while busy
+      s.mem.anon_kb = static_cast<int64_t>(mb * 1024);
+      s.mem.rss_kb = s.mem.anon_kb + 4096;
+      s.live_bytes = static_cast<int64_t>(base_mb / 2 * 1048576);
+      s.t_s = h + k / 10.0;
+      r.samples.push_back(s);
+    }
+  }
+  r.done = {{"ops", "1000"}, {"busy_s", "2"}, {"peak_live", "1048576"}, {"lag_max_ms", "1"}};
+  r.maxrss_kb = 300 * 1024;
+  r.cpu_user_s = 1.5;
+  r.cpu_sys_s = 0.5;
+  r.live_end = 0;
+  r.exit = "exit 0";
+  return r;
+}
+
+TEST(Analysis, SteadyStateAndSlopeUseQuietWindows) {
+  const RunMetrics m = compute_metrics(synthetic_run(100, 3, 10));
+  EXPECT_EQ(m.cycles, 10);
+  // Last 30% = hours 7..9 -> quiet values 121, 124, 127 -> median 124.
+  EXPECT_NEAR(m.steady_anon_mb, 124, 0.01);
+  EXPECT_NEAR(m.slope_mb_per_h, 3, 1e-6);
+  EXPECT_NEAR(m.rss_per_live, 124.0 / 50.0, 1e-3);
+  EXPECT_NEAR(m.ops_per_s, 500, 1e-9);
+  EXPECT_NEAR(m.cpu_s, 2, 1e-9);
+  EXPECT_NEAR(m.peak_rss_mb, 300, 1e-9);
+  EXPECT_EQ(m.quiet_samples, 6u);
+}
+
+ArmSummary arm_with(const std::string& name, double steady, double slope) {
+  ArmSummary a;
+  a.arm = name;
+  a.steady_anon_mb = {steady, steady, steady};
+  a.slope_mb_per_h = {slope, slope, slope};
+  return a;
+}
+
+TEST(Gate, PassesWithinMargins) {
+  GateSpec g;
+  g.max_slope_margin = 1;
+  g.max_rss_margin = 0.1;
+  EXPECT_TRUE(evaluate_gate(g, arm_with("b", 100, 0.5), arm_with("c", 109, 1.4)).pass);
+}
+
+TEST(Gate, FailsOnSlopeOrRss) {
+  GateSpec g;
+  g.max_slope_margin = 1;
+  g.max_rss_margin = 0.1;
+  const GateResult slope = evaluate_gate(g, arm_with("b", 100, 0.5), arm_with("c", 100, 1.6));
+  EXPECT_FALSE(slope.pass);
+  EXPECT_NE(slope.lines[0].find("slope: FAIL"), std::string::npos);
+  const GateResult rss = evaluate_gate(g, arm_with("b", 100, 0.5), arm_with("c", 111, 0.5));
+  EXPECT_FALSE(rss.pass);
+  EXPECT_NE(rss.lines[1].find("steady-state RSS: FAIL"), std::string::npos);
+  EXPECT_FALSE(evaluate_gate(g, arm_with("b", 100, NAN), arm_with("c", 100, 0)).pass);
+}
+
+TEST(Csv, RoundTripsQuotes) {
+  const std::string text = csv_row({"a,b", "say \"hi\"", ""}) + csv_row({"1", "2", "3"});
+  const auto rows = parse_csv(text);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"a,b", "say \"hi\"", ""}));
+  EXPECT_EQ(rows[1], (std::vector<std::string>{"1", "2", "3"}));
+}
+
+TEST(Child, EnvironmentReplacesPreloadAndArmKeys) {
+  ::setenv("LD_PRELOAD", "/old.so", 1);
+  ::setenv("MIMALLOC_PURGE_DELAY", "7", 1);
+  const auto env = child_environment("/new.so", {{"MIMALLOC_PURGE_DELAY", "0"}});
+  ::unsetenv("LD_PRELOAD");
+  ::unsetenv("MIMALLOC_PURGE_DELAY");
+  int preload = 0;
+  int purge = 0;
+  for (const auto& e : env) {
+    if (e.rfind("LD_PRELOAD=", 0) == 0) {
+      ++preload;
+      EXPECT_EQ(e, "LD_PRELOAD=/new.so");
+    }
+    if (e.rfind("MIMALLOC_PURGE_DELAY=", 0) == 0) {
+      ++purge;
+      EXPECT_EQ(e, "MIMALLOC_PURGE_DELAY=0");
+    }
+  }
+  EXPECT_EQ(preload, 1);
+  EXPECT_EQ(purge, 1);
+  for (const auto& e : child_environment("", {})) EXPECT_NE(e.rfind("LD_PRELOAD=", 0), 0u);
+}
+
+TEST(Check, AcceptsSaneReportAndRejectsLiveAboveRss) {
+  const std::string dir = std::string(::testing::TempDir()) + "/apq-check-" + std::to_string(::getpid());
+  make_dirs(dir);
+  Session s;
+  s.profile = "test";
+  Arm arm;
+  arm.name = arm.base = "x";
+  s.config.arms = {arm};
+  s.runs = {synthetic_run(100, 0, 10)};
+  s.runs[0].repeat = 1;
+  s.metrics = {compute_metrics(s.runs[0])};
+  s.summaries = {summarize("x", {&s.runs[0]}, s.metrics)};
+  auto write_all = [&] {
+    write_file_atomic(dir + "/samples.csv", samples_csv(s));
+    write_file_atomic(dir + "/runs.csv", runs_csv(s));
+    write_file_atomic(dir + "/summary.md", summary_markdown(s));
+    write_file_atomic(dir + "/chart.svg", "<svg><polyline data-arm=\"x\"/></svg>\n");
+  };
+  write_all();
+  const auto ok = check_report(dir, {"x"}, false);
+  EXPECT_TRUE(ok.empty()) << ok.front();
+
+  for (auto& x : s.runs[0].samples) x.live_bytes = (x.mem.anon_kb + 10240) * 1024;
+  write_all();
+  const auto bad = check_report(dir, {"x"}, false);
+  bool found = false;
+  for (const auto& p : bad) found = found || p.find("exceed anonymous RSS") != std::string::npos;
+  EXPECT_TRUE(found);
+  EXPECT_FALSE(check_report(dir, {"x", "missing-arm"}, false).empty());
+}
+
+// The workload's request stream is a function of its options: same seed,
+// same checksum; another seed, another checksum. Every block is freed at the end.
+std::map<std::string, std::string> run_workload(const std::string& seed) {
+  const std::string err = std::string(::testing::TempDir()) + "/apq-workload-" + std::to_string(::getpid());
+  RunPlan plan;
+  plan.argv = {APQ_WORKLOAD_PATH, "--seed", seed, "--hours", "2", "--time-scale", "100000", "--circuits", "300",
+               "--connections", "100", "--consensus-entries", "500", "--microdescs", "500", "--server-descs", "500",
+               "--diff-jobs", "6", "--threads", "3", "--diff-array-bytes", "65536-262144",
+               "--diff-output-bytes", "10000-100000", "--cells-per-s", "50"};
+  plan.timeout_s = 120;
+  Arm glibc;
+  glibc.name = glibc.base = "glibc";
+  const RunRecord r = measure_run(glibc, plan, err);
+  EXPECT_TRUE(r.error.empty()) << r.error;
+  EXPECT_EQ(r.live_end, 0);
+  return r.done;
+}
+
+TEST(Workload, DeterministicFromSeed) {
+  const auto a = run_workload("7");
+  const auto b = run_workload("7");
+  const auto c = run_workload("8");
+  ASSERT_TRUE(a.count("checksum"));
+  EXPECT_EQ(a.at("checksum"), b.at("checksum"));
+  EXPECT_EQ(a.at("ops"), b.at("ops"));
+  EXPECT_EQ(a.at("cells_in"), b.at("cells_in"));
+  EXPECT_NE(a.at("checksum"), c.at("checksum"));
+}
+
+}  // namespace
+}  // namespace apq
