@@ -38,5 +38,5 @@ fi
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
   build-essential cmake ninja-build pkg-config patch python3 ca-certificates dpkg-dev \
-  librsvg2-bin fonts-dejavu-core \
+  librsvg2-bin fonts-dejavu-core lintian apt-utils gnupg gpgv binutils file xz-utils \
   libcurl4-openssl-dev libssl-dev libarchive-dev libgtest-dev googletest

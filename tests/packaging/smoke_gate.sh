@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# packaging.smoke-gate: packaging/build-debs.cmake never packages a library
+# whose declared smoke stamp is missing or older than the library, and lists
+# a library that was not built as skipped (exit 0, no package). Runs on a
+# fake build tree (status, library, stamp) made here; no package is built.
+#   smoke_gate.sh DATA WORK
+source "$(dirname "$0")/common.sh"
+data=$1 work=$2
+here=$(cd "$(dirname "$0")" && pwd)
+rm -rf "$work" && mkdir -p "$work/bin/smoke" "$work/libs" "$work/status" "$work/out"
+query() {  # data-file cmake-expression-printing-script
+  printf '%s\n' "include(\"$1\")" 'list(GET ALLOC_PKG_IDS 0 id)' "$2" > "$work/query.cmake"
+  cmake -P "$work/query.cmake" 2>&1
+}
+id=$(query "$data" 'message("${id}")')
+[ -n "$id" ] || skip "no library id is selected (ALLOC_BUILD)"
+[[ $id =~ ^[a-z0-9][a-z0-9.+-]+$ ]] || fail "unexpected library id in $data: $id"
+{
+  echo "include(\"$data\")"
+  echo "set(ALLOC_PKG_BINARY_DIR \"$work/bin\")"
+  echo "set(ALLOC_PKG_LIBS_DIR \"$work/libs\")"
+  echo "set(ALLOC_PKG_STATUS_DIR \"$work/status\")"
+  echo "set(ALLOC_PKG_IDS \"$id\")"
+  echo "set(ALLOC_PKG_SMOKE_STAMPS \"$work/bin/smoke/$id.passed\")"
+} > "$work/data.cmake"
+read -r lib manifest <<<"$(query "$work/data.cmake" 'message("${ALLOC_PKG_${id}_LIBRARY} ${ALLOC_PKG_${id}_MANIFEST}")')"
+echo "fake library" > "$work/libs/$lib"
+echo '{}' > "$work/libs/$manifest"
+echo "BUILT: $id: $work/libs/$lib" > "$work/status/$id.status"
+run() { cmake -DDATA="$work/data.cmake" -DOUTPUT_DIR="$work/out" -DWORK_DIR="$work/w" -P "$here/../../packaging/build-debs.cmake" > "$work/run.log" 2>&1; }
+stale() { touch "$work/out/stale_1.0-1_all.deb"; echo "built stale stale_1.0-1_all.deb x" > "$work/out/packages.txt"; }
+
+stale
+if run; then fail "$id was packaged although its smoke stamp does not exist"; fi
+grep -q "never packaged" "$work/run.log" || { cat "$work/run.log"; fail "the refusal does not say why"; }
+[ -z "$(ls "$work/out")" ] || fail "a refused run left packages in the output directory: $(ls "$work/out")"
+note "missing stamp: refused, output directory emptied"
+
+sed -i "s|^set(ALLOC_PKG_SMOKE_STAMPS .*|set(ALLOC_PKG_SMOKE_STAMPS \"$work/bin/smoke/some-other-id.passed\")|" "$work/data.cmake"
+touch "$work/bin/smoke/some-other-id.passed"
+stale
+if run; then fail "$id was packaged although the smoke gate declares no stamp for it"; fi
+grep -q "never packaged" "$work/run.log" || { cat "$work/run.log"; fail "the refusal does not say why"; }
+note "gate without a stamp for this id: refused"
+sed -i "s|^set(ALLOC_PKG_SMOKE_STAMPS .*|set(ALLOC_PKG_SMOKE_STAMPS \"$work/bin/smoke/$id.passed\")|" "$work/data.cmake"
+
+touch -d '2001-01-01' "$work/bin/smoke/$id.passed"
+stale
+if run; then fail "$id was packaged although its smoke stamp is older than the library"; fi
+grep -q "never packaged" "$work/run.log" || { cat "$work/run.log"; fail "the refusal does not say why"; }
+[ -z "$(ls "$work/out")" ] || fail "a refused run left packages in the output directory"
+note "stamp older than the library: refused"
+
+echo "NOT BUILT: $id: could not obtain the source (test)" > "$work/status/$id.status"
+run || { cat "$work/run.log"; fail "a library that was not built made the run fail"; }
+[ "$(cat "$work/out/packages.txt")" = "skipped $id could not obtain the source (test)" ] || fail "packages.txt: $(cat "$work/out/packages.txt")"
+[ -z "$(ls "$work/out" | grep '\.deb$' || true)" ] || fail "a package was made for a library that was not built"
+note "not built: listed as skipped, no package"
+echo "PASSED"
