@@ -56,7 +56,10 @@ say("fetch ${SOURCE}")
 execute_process(COMMAND "${FETCHER}" ${fetch_args} RESULT_VARIABLE rc ERROR_VARIABLE fetch_log)
 message("${fetch_log}")
 if(NOT rc STREQUAL "0")
-  if(MISSING_SOURCE STREQUAL "SKIP" AND fetch_log MATCHES "could not obtain")
+  # SKIP covers "no place serves it", never "a place served wrong bytes":
+  # a hash mismatch is a supply-chain alarm and always fails the build.
+  if(MISSING_SOURCE STREQUAL "SKIP" AND fetch_log MATCHES "could not obtain"
+     AND NOT fetch_log MATCHES "sha256 mismatch")
     string(REGEX REPLACE ".*(could not obtain)" "\\1" reason "${fetch_log}")
     file(WRITE "${STATUS}.tmp" "NOT BUILT: ${ID}: ${reason}")
     file(RENAME "${STATUS}.tmp" "${STATUS}")

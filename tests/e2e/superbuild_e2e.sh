@@ -156,4 +156,8 @@ if build b3 mimalloc-1.0.0 > b3.build.log 2>&1; then fail "a tampered tarball wa
 grep -q "sha256 mismatch: expected $good, got $bad" b3.build.log || { cat b3.build.log; fail "report does not name both hashes"; }
 if ls b3/libs/*.so 2>/dev/null; then fail "a library was produced from a tampered tarball"; fi
 [ -z "$(ls -A cache-empty/sha256)" ] || fail "the tampered file was cached"
+# ALLOC_MISSING_SOURCE=SKIP tolerates an unreachable source, never wrong bytes.
+configure b4 "$work/cache-empty" -DALLOC_MIRRORS="http://127.0.0.1:$port" -DALLOC_BUILD="mimalloc-1.0.0" -DALLOC_MISSING_SOURCE=SKIP
+if build b4 mimalloc-1.0.0 > b4.build.log 2>&1; then fail "SKIP mode skipped a tampered tarball instead of failing"; fi
+grep -q "sha256 mismatch: expected $good, got $bad" b4.build.log || { cat b4.build.log; fail "SKIP mode: report does not name both hashes"; }
 echo "superbuild end-to-end: all checks passed"
