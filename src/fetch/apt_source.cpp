@@ -70,6 +70,10 @@ bool has_deb_src_entries(std::string& why_not) {
 }
 
 fs::path apt_download_source(const DebianSource& source, const fs::path& workdir) {
+  // apt-get runs as root when packaging: nothing may read as an option.
+  if (source.package.empty() || source.package[0] == '-' || source.version.empty() || source.version[0] == '-' ||
+      source.file.empty() || source.file.find('/') != std::string::npos)
+    throw Error("refusing Debian source '" + source.package + "=" + source.version + "' (" + source.file + ")");
   const fs::path log = workdir / "apt-get.log";
   const std::string spec = source.package + "=" + source.version;
   const int status = run({"apt-get", "source", "--download-only", "-q", spec}, workdir, log);

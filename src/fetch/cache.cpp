@@ -58,24 +58,33 @@ Cache::Cache(fs::path root) : root_(std::move(root)) {
 
 fs::path Cache::entry(const std::string& sha256) const { return root_ / "sha256" / sha256; }
 
-CacheLock Cache::lock(const std::string& sha256) const { return CacheLock(root_ / "locks" / (sha256 + ".lock")); }
+fs::path Cache::lock_file(const std::string& sha256) const { return root_ / "locks" / (sha256 + ".lock"); }
+
+CacheLock Cache::lock(const std::string& sha256) const { return CacheLock(lock_file(sha256)); }
 
 std::optional<fs::path> Cache::find(const std::string& sha256, std::string& note) const {
   const fs::path path = entry(sha256);
   std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) {
+  const fs::file_status status = fs::symlink_status(path, ec);
+  if (ec || status.type() == fs::file_type::not_found) {
     note = "miss";
     return std::nullopt;
   }
-  const std::string actual = sha256_file(path);
-  if (actual == sha256) {
-    note = "hit";
-    return path;
+  std::string problem;
+  if (status.type() != fs::file_type::regular) {
+    problem = "is not a regular file";
+  } else {
+    const std::string actual = sha256_file(path);
+    if (actual == sha256) {
+      note = "hit";
+      return path;
+    }
+    problem = "is corrupt (sha256 " + actual + ")";
   }
   const auto stamp = std::chrono::system_clock::now().time_since_epoch().count();
   const fs::path quarantined = root_ / "quarantine" / (sha256 + "." + std::to_string(stamp));
   fs::rename(path, quarantined, ec);
-  note = "cached file " + path.string() + " is corrupt (sha256 " + actual + "); moved to " +
+  note = "cached file " + path.string() + " " + problem + "; moved to " +
          (ec ? std::string("<could not move: ") + ec.message() + ">" : quarantined.string()) +
          " and fetching again";
   if (ec) fs::remove(path, ec);
@@ -96,6 +105,13 @@ void Cache::remove_stale_temps(const std::string& sha256) const {
 
 fs::path Cache::publish(const fs::path& temp, const std::string& sha256) const {
   fsync_path(temp, O_RDONLY);
+  const std::string on_disk = sha256_file(temp);
+  if (on_disk != sha256) {
+    std::error_code ec;
+    fs::remove(temp, ec);
+    throw Error("the bytes on disk in " + temp.string() + " hash to " + on_disk + ", not " + sha256 +
+                " (short or failed write?); not cached");
+  }
   const fs::path target = entry(sha256);
   std::error_code ec;
   fs::rename(temp, target, ec);

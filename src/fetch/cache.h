@@ -1,8 +1,11 @@
 // Content-addressed download cache shared between build trees:
 //   <root>/sha256/<hex>        verified files, immutable once renamed in
-//   <root>/tmp/<hex>.*.part    downloads in flight (cleaned under the lock)
+//   <root>/tmp/<hex>.*.part    downloads in flight; one left by a killed run is
+//                              never resumed, only removed (under the lock)
 //   <root>/locks/<hex>.lock    one flock per key: concurrent builds share a download
 //   <root>/quarantine/         cached files that failed re-verification
+// The cache must be writable only by the users whose builds share it: we
+// re-verify on every use, but do not defend against a concurrent writer.
 #pragma once
 #include <filesystem>
 #include <optional>
@@ -28,17 +31,21 @@ class Cache {
   const std::filesystem::path& root() const { return root_; }
   std::filesystem::path entry(const std::string& sha256) const;
   CacheLock lock(const std::string& sha256) const;
+  std::filesystem::path lock_file(const std::string& sha256) const;
 
   // The cached file if present and still hashing to `sha256`. A file that no
-  // longer matches (bit rot, tampering) is moved to quarantine/ and
-  // `note` says so; the caller then fetches it again.
+  // longer matches (bit rot, tampering), or an entry that is not a regular
+  // file, is moved to quarantine/ and `note` says so; the caller then
+  // fetches it again.
   std::optional<std::filesystem::path> find(const std::string& sha256, std::string& note) const;
 
   // A fresh temporary path for `sha256` inside the cache's file system.
   std::filesystem::path temp_path(const std::string& sha256) const;
   void remove_stale_temps(const std::string& sha256) const;  // call with the lock held
 
-  // fsyncs `temp` and renames it to the entry for `sha256`.
+  // Hashes `temp` again from disk, fsyncs it and renames it to the entry for
+  // `sha256`. Bytes that do not hash to `sha256` (a short write on a full
+  // disk, say) are removed and never published.
   std::filesystem::path publish(const std::filesystem::path& temp, const std::string& sha256) const;
 
  private:

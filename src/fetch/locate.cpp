@@ -1,6 +1,12 @@
 #include "locate.h"
 
-#include <fstream>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <memory>
 
 #include "error.h"
 #include "sha256.h"
@@ -19,22 +25,42 @@ std::string join_mirror(std::string mirror, const std::string& file) {
   return mirror + "/" + file;
 }
 
-// Copies a local file into `out` and returns the SHA-256 of what was copied.
+// Copies a local file into `out` (created with O_EXCL, never through a
+// symlink) and returns the SHA-256 of what was written.
 std::string copy_hashing(const fs::path& from, const fs::path& out) {
-  std::ifstream in(from, std::ios::binary);
-  if (!in) throw Error("not found or not readable");
-  std::ofstream os(out, std::ios::binary | std::ios::trunc);
-  Sha256 hash;
-  char buffer[1 << 16];
-  while (in) {
-    in.read(buffer, sizeof buffer);
-    const auto n = in.gcount();
-    if (n <= 0) break;
-    hash.update(buffer, static_cast<std::size_t>(n));
-    os.write(buffer, n);
+  const int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) throw Error(std::string("not found or not readable: ") + std::strerror(errno));
+  const int os = ::open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (os < 0) {
+    const int saved = errno;
+    ::close(in);
+    throw Error("cannot create " + out.string() + ": " + std::strerror(saved));
   }
-  os.flush();
-  if (in.bad() || !os) throw Error("copy to " + out.string() + " failed (disk full?)");
+  struct Closer {
+    int a, b;
+    ~Closer() {
+      ::close(a);
+      ::close(b);
+    }
+  } closer{in, os};
+  Sha256 hash;
+  static thread_local char buffer[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(in, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw Error(std::string("reading failed: ") + std::strerror(errno));
+    if (n == 0) break;
+    const char* p = buffer;
+    std::size_t left = static_cast<std::size_t>(n);
+    while (left > 0) {
+      const ssize_t w = ::write(os, p, left);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) throw Error("writing " + out.string() + " failed: " + std::strerror(w < 0 ? errno : ENOSPC));
+      p += w;
+      left -= static_cast<std::size_t>(w);
+    }
+    hash.update(buffer, static_cast<std::size_t>(n));
+  }
   return hash.hex_digest();
 }
 
@@ -44,9 +70,17 @@ class Search {
       : spec_(spec), cache_(cache), options_(options), reporter_(reporter) {}
 
   Located run() {
-    const CacheLock held = cache_.lock(spec_.sha256);
-    cache_.remove_stale_temps(spec_.sha256);
-    if (spec_.debian) cache_.remove_stale_temps(spec_.debian->sha256);
+    // One lock per hash this search may write; taken in a fixed order so two
+    // searches that share a hash cannot deadlock. Stale temps (a killed
+    // run's *.part) are removed only under their hash's lock.
+    std::vector<std::string> hashes{spec_.sha256};
+    if (spec_.debian && spec_.debian->sha256 != spec_.sha256) hashes.push_back(spec_.debian->sha256);
+    std::sort(hashes.begin(), hashes.end());
+    std::vector<std::unique_ptr<CacheLock>> held;
+    for (const auto& hash : hashes) {
+      held.push_back(std::make_unique<CacheLock>(cache_.lock_file(hash)));
+      cache_.remove_stale_temps(hash);
+    }
 
     if (auto hit = from_cache(spec_.file, spec_.sha256, spec_.url)) return *hit;
     if (spec_.debian) {
@@ -68,17 +102,30 @@ class Search {
   void note(const std::string& where, const std::string& what) {
     tried_.push_back(where + ": " + what);
   }
+  void failed(const std::string& where, const std::string& what) {
+    note(where, what);
+    failures_.push_back(tried_.back());
+    reporter_.step(tried_.back());
+  }
+  Located found(Located located) const {
+    located.earlier_failures = failures_;
+    return located;
+  }
 
   std::optional<Located> from_cache(const std::string& file, const std::string& sha256, const std::string& canonical) {
     std::string outcome;
     auto path = cache_.find(sha256, outcome);
-    note("cache " + cache_.entry(sha256).string() + " (" + file + ")", outcome);
+    const std::string where = "cache " + cache_.entry(sha256).string() + " (" + file + ")";
     if (!path) {
-      if (outcome != "miss") reporter_.step(outcome);
+      if (outcome == "miss")
+        note(where, outcome);
+      else
+        failed(where, outcome);
       return std::nullopt;
     }
+    note(where, outcome);
     reporter_.step(file + ": cache hit " + path->string());
-    return Located{*path, file, sha256, canonical, "cache"};
+    return found(Located{*path, file, sha256, canonical, "cache", {}});
   }
 
   std::optional<Located> fetch(const std::string& location) {
@@ -86,20 +133,23 @@ class Search {
     const fs::path temp = cache_.temp_path(spec_.sha256);
     std::error_code ec;
     try {
-      const std::string actual = is_url(location) ? download(location, temp, options_.limits, reporter_)
-                                                  : copy_hashing(location, temp);
-      if (actual != spec_.sha256) {
+      Downloaded got;
+      if (is_url(location))
+        got = download(location, temp, options_.limits, reporter_);
+      else
+        got.sha256 = copy_hashing(location, temp);
+      if (got.sha256 != spec_.sha256) {
         fs::remove(temp, ec);
-        note(location, "sha256 mismatch: expected " + spec_.sha256 + ", got " + actual);
-        reporter_.step(tried_.back());
+        std::string why = "sha256 mismatch: expected " + spec_.sha256 + ", got " + got.sha256;
+        if (got.content_type.rfind("text/html", 0) == 0) why += " (served as text/html: an error or login page?)";
+        failed(location, why);
         return std::nullopt;
       }
       const fs::path published = cache_.publish(temp, spec_.sha256);
-      return Located{published, spec_.file, spec_.sha256, spec_.url, location};
+      return found(Located{published, spec_.file, spec_.sha256, spec_.url, location, {}});
     } catch (const Error& e) {
       fs::remove(temp, ec);
-      note(location, e.what());
-      reporter_.step(tried_.back());
+      failed(location, e.what());
       return std::nullopt;
     }
   }
@@ -128,11 +178,10 @@ class Search {
       fs::rename(file, temp);
       const fs::path published = cache_.publish(temp, debian.sha256);
       fs::remove_all(work, ec);
-      return Located{published, debian.file, debian.sha256, where, where};
+      return found(Located{published, debian.file, debian.sha256, where, where, {}});
     } catch (const std::exception& e) {
       fs::remove_all(work, ec);
-      note(where, e.what());
-      reporter_.step(tried_.back());
+      failed(where, e.what());
       return std::nullopt;
     }
   }
@@ -150,6 +199,7 @@ class Search {
   const LocateOptions& options_;
   Reporter& reporter_;
   std::vector<std::string> tried_;
+  std::vector<std::string> failures_;
 };
 
 }  // namespace

@@ -35,6 +35,7 @@ struct Located {
   std::string sha256;
   std::string canonical;       // upstream URL, or "apt-get source <pkg>=<version>"
   std::string obtained_from;   // where these bytes came from this time
+  std::vector<std::string> earlier_failures;  // places tried first that failed ("<where>: <why>")
 };
 
 // Throws Error listing every place tried and why it failed.

@@ -10,7 +10,8 @@ PinnedFile parse_pinned_file(const std::string& text) {
   if (eq == std::string::npos || eq == 0)
     throw Error("'" + text + "': expected <relative path>=<sha256>");
   PinnedFile pinned{text.substr(0, eq), text.substr(eq + 1)};
-  if (pinned.path.front() == '/' || pinned.path.find("..") != std::string::npos)
+  if (pinned.path.front() == '/' || pinned.path.find("..") != std::string::npos ||
+      pinned.path.find('\0') != std::string::npos)
     throw Error("'" + text + "': the path must be relative and inside the tree");
   if (!is_sha256_hex(pinned.sha256))
     throw Error("'" + text + "': expected 64 lowercase hex digits after '='");

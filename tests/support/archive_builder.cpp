@@ -42,6 +42,20 @@ ArchiveBuilder& ArchiveBuilder::char_device(const std::string& name) {
   entries_.push_back({Entry::chardev, name, "", 0644});
   return *this;
 }
+ArchiveBuilder& ArchiveBuilder::block_device(const std::string& name) {
+  entries_.push_back({Entry::blockdev, name, "", 0644});
+  return *this;
+}
+
+const char* ArchiveBuilder::name(Compression compression) {
+  switch (compression) {
+    case Compression::none: return "tar";
+    case Compression::gzip: return "tar.gz";
+    case Compression::bzip2: return "tar.bz2";
+    case Compression::xz: return "tar.xz";
+  }
+  return "?";
+}
 
 void ArchiveBuilder::write(const std::filesystem::path& out, Compression compression) const {
   std::unique_ptr<archive, WriteFree> a(archive_write_new());
@@ -54,6 +68,18 @@ void ArchiveBuilder::write(const std::filesystem::path& out, Compression compres
   }
   if (archive_write_open_filename(a.get(), out.c_str()) != ARCHIVE_OK)
     throw std::runtime_error(std::string("archive builder: ") + archive_error_string(a.get()));
+  write_entries(a.get());
+}
+
+void ArchiveBuilder::write_zip(const std::filesystem::path& out) const {
+  std::unique_ptr<archive, WriteFree> a(archive_write_new());
+  archive_write_set_format_zip(a.get());
+  if (archive_write_open_filename(a.get(), out.c_str()) != ARCHIVE_OK)
+    throw std::runtime_error(std::string("archive builder: ") + archive_error_string(a.get()));
+  write_entries(a.get());
+}
+
+void ArchiveBuilder::write_entries(archive* a) const {
   for (const auto& e : entries_) {
     std::unique_ptr<archive_entry, EntryFree> entry(archive_entry_new());
     archive_entry_set_pathname(entry.get(), e.name.c_str());
@@ -78,13 +104,18 @@ void ArchiveBuilder::write(const std::filesystem::path& out, Compression compres
         archive_entry_set_filetype(entry.get(), AE_IFCHR);
         archive_entry_set_rdev(entry.get(), makedev(1, 3));
         break;
+      case Entry::blockdev:
+        archive_entry_set_filetype(entry.get(), AE_IFBLK);
+        archive_entry_set_rdev(entry.get(), makedev(7, 0));
+        break;
     }
-    if (archive_write_header(a.get(), entry.get()) != ARCHIVE_OK)
-      throw std::runtime_error(std::string("archive builder: ") + archive_error_string(a.get()));
+    if (archive_write_header(a, entry.get()) != ARCHIVE_OK)
+      throw std::runtime_error(std::string("archive builder: ") + archive_error_string(a));
     if (e.kind == Entry::file && !e.content.empty())
-      archive_write_data(a.get(), e.content.data(), e.content.size());
+      archive_write_data(a, e.content.data(), e.content.size());
   }
-  archive_write_close(a.get());
+  if (archive_write_close(a) != ARCHIVE_OK)
+    throw std::runtime_error(std::string("archive builder: ") + archive_error_string(a));
 }
 
 }  // namespace allocpipe::test
