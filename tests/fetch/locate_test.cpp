@@ -6,23 +6,18 @@
 
 #include "error.h"
 #include "http_server.h"
-#include "sha256.h"
-#include "temp_dir.h"
+#include "test_util.h"
 
 namespace fs = std::filesystem;
 using namespace allocpipe;
+using test::contains;
 using test::HttpServer;
 using test::Response;
+using test::sha_of;
 
 namespace {
 
 const std::string payload = "pretend this is mimalloc-9.9.9.tar.gz";
-
-std::string sha_of(const std::string& text) {
-  Sha256 hash;
-  hash.update(text.data(), text.size());
-  return hash.hex_digest();
-}
 
 SourceSpec spec_for(const std::string& upstream_url) {
   return SourceSpec{"mimalloc-9.9.9.tar.gz", sha_of(payload), upstream_url, std::nullopt};
@@ -38,17 +33,9 @@ LocateOptions quick_options() {
 }
 
 std::string failure_of(const SourceSpec& spec, const Cache& cache, const LocateOptions& options) {
-  Reporter quiet(false);
-  try {
-    locate(spec, cache, options, quiet);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "locate succeeded unexpectedly";
-  return "";
+  return test::locate_failure(spec, cache, options);
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 }  // namespace
 

@@ -46,14 +46,7 @@ struct Site {
     EXPECT_TRUE(dir_empty(dir / "cache" / "tmp")) << "a temporary file was left";
   }
   std::string failure(const SourceSpec& spec, const LocateOptions& options) const {
-    Reporter quiet(false);
-    try {
-      locate(spec, cache, options, quiet);
-    } catch (const Error& e) {
-      return e.what();
-    }
-    ADD_FAILURE() << "locate succeeded unexpectedly";
-    return "";
+    return locate_failure(spec, cache, options);
   }
 };
 

@@ -10,6 +10,7 @@
 #include "archive_builder.h"
 #include "error.h"
 #include "extract.h"
+#include "locate.h"
 #include "fs_snapshot.h"
 #include "raw_tar.h"
 #include "sha256.h"
@@ -27,6 +28,18 @@ inline std::string sha_of(const std::string& text) {
 }
 
 inline bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// The error text of a locate() that must fail; a success is a test failure.
+inline std::string locate_failure(const SourceSpec& spec, const Cache& cache, const LocateOptions& options) {
+  Reporter quiet(false);
+  try {
+    locate(spec, cache, options, quiet);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "locate succeeded unexpectedly";
+  return "";
+}
 
 inline bool dir_empty(const fs::path& dir) { return !fs::exists(dir) || fs::is_empty(dir); }
 
