@@ -56,17 +56,17 @@ say("fetch ${SOURCE}")
 execute_process(COMMAND "${FETCHER}" ${fetch_args} RESULT_VARIABLE rc ERROR_VARIABLE fetch_log)
 message("${fetch_log}")
 if(NOT rc STREQUAL "0")
-  # SKIP covers "no place serves it", never "a place served wrong bytes":
-  # a hash mismatch is a supply-chain alarm and always fails the build.
-  if(MISSING_SOURCE STREQUAL "SKIP" AND fetch_log MATCHES "could not obtain"
-     AND NOT fetch_log MATCHES "sha256 mismatch")
+  # Decided by the fetcher's exit status: 3 = no place serves it (SKIP may
+  # skip), 4 = a place served wrong bytes (a supply-chain alarm: always
+  # fails), anything else fails too. The text is only the reason shown.
+  if(MISSING_SOURCE STREQUAL "SKIP" AND rc STREQUAL "3")
     string(REGEX REPLACE ".*(could not obtain)" "\\1" reason "${fetch_log}")
     file(WRITE "${STATUS}.tmp" "NOT BUILT: ${ID}: ${reason}")
     file(RENAME "${STATUS}.tmp" "${STATUS}")
     message(WARNING "[${ID}] NOT BUILT (ALLOC_MISSING_SOURCE=SKIP): ${reason}")
     return()
   endif()
-  message(FATAL_ERROR "[${ID}] fetching the source failed; no library was built")
+  message(FATAL_ERROR "[${ID}] fetching the source failed (allocpipe-fetch exit status ${rc}); no library was built")
 endif()
 
 file(REMOVE_RECURSE "${BUILD_DIR}")

@@ -73,15 +73,15 @@ fs::path apt_download_source(const DebianSource& source, const fs::path& workdir
   // apt-get runs as root when packaging: nothing may read as an option.
   if (source.package.empty() || source.package[0] == '-' || source.version.empty() || source.version[0] == '-' ||
       source.file.empty() || source.file.find('/') != std::string::npos)
-    throw Error("refusing Debian source '" + source.package + "=" + source.version + "' (" + source.file + ")");
+    throw UsageError("refusing Debian source '" + source.package + "=" + source.version + "' (" + source.file + ")");
   const fs::path log = workdir / "apt-get.log";
   const std::string spec = source.package + "=" + source.version;
   const int status = run({"apt-get", "source", "--download-only", "-q", spec}, workdir, log);
-  if (status == 127) throw Error("apt-get could not be run" + tail_of(log, 5));
-  if (status != 0) throw Error("apt-get source exited with " + std::to_string(status) + tail_of(log, 8));
+  if (status == 127) throw NotServed("apt-get could not be run" + tail_of(log, 5));
+  if (status != 0) throw NotServed("apt-get source exited with " + std::to_string(status) + tail_of(log, 8));
   const fs::path file = workdir / source.file;
   if (!fs::is_regular_file(file))
-    throw Error("apt-get source succeeded but did not produce " + source.file + tail_of(log, 8));
+    throw NotServed("apt-get source succeeded but did not produce " + source.file + tail_of(log, 8));
   return file;
 }
 

@@ -19,7 +19,8 @@ struct DebianSource {
 bool has_deb_src_entries(std::string& why_not);
 
 // Downloads the source package into `workdir` and returns the path of
-// `source.file` there. Throws Error with apt's own words on failure.
+// `source.file` there. Throws NotServed with apt's own words when apt
+// cannot provide it.
 std::filesystem::path apt_download_source(const DebianSource& source, const std::filesystem::path& workdir);
 
 }  // namespace allocpipe

@@ -62,23 +62,27 @@ fs::path Cache::lock_file(const std::string& sha256) const { return root_ / "loc
 
 CacheLock Cache::lock(const std::string& sha256) const { return CacheLock(lock_file(sha256)); }
 
-std::optional<fs::path> Cache::find(const std::string& sha256, std::string& note) const {
+std::optional<fs::path> Cache::find(const std::string& sha256, CacheOutcome& outcome, std::string& note) const {
   const fs::path path = entry(sha256);
   std::error_code ec;
   const fs::file_status status = fs::symlink_status(path, ec);
   if (ec || status.type() == fs::file_type::not_found) {
+    outcome = CacheOutcome::miss;
     note = "miss";
     return std::nullopt;
   }
   std::string problem;
   if (status.type() != fs::file_type::regular) {
+    outcome = CacheOutcome::not_regular;
     problem = "is not a regular file";
   } else {
     const std::string actual = sha256_file(path);
     if (actual == sha256) {
+      outcome = CacheOutcome::hit;
       note = "hit";
       return path;
     }
+    outcome = CacheOutcome::corrupt;
     problem = "is corrupt (sha256 " + actual + ")";
   }
   const auto stamp = std::chrono::system_clock::now().time_since_epoch().count();

@@ -13,6 +13,8 @@
 
 namespace allocpipe {
 
+enum class CacheOutcome { hit, miss, corrupt, not_regular };
+
 class CacheLock {
  public:
   explicit CacheLock(const std::filesystem::path& lock_file);  // blocks until held
@@ -35,9 +37,9 @@ class Cache {
 
   // The cached file if present and still hashing to `sha256`. A file that no
   // longer matches (bit rot, tampering), or an entry that is not a regular
-  // file, is moved to quarantine/ and `note` says so; the caller then
-  // fetches it again.
-  std::optional<std::filesystem::path> find(const std::string& sha256, std::string& note) const;
+  // file, is moved to quarantine/; `outcome` says which case it was and
+  // `note` says so for people. The caller then fetches it again.
+  std::optional<std::filesystem::path> find(const std::string& sha256, CacheOutcome& outcome, std::string& note) const;
 
   // A fresh temporary path for `sha256` inside the cache's file system.
   std::filesystem::path temp_path(const std::string& sha256) const;

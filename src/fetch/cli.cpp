@@ -19,7 +19,14 @@ const char* const cli_usage =
     "  extraction limits:\n"
     "         [--max-extract-bytes N] [--max-entries N] [--max-ratio N] [--ratio-grace-bytes N]\n"
     "         [--max-header-bytes N]\n"
-    "Without --dest the source is only brought into the cache.\n";
+    "Without --dest the source is only brought into the cache.\n"
+    "Exit status:\n"
+    "  0  fetched and verified (and extracted, with --dest)\n"
+    "  1  other failure: extraction refused, I/O, the cache, a missing pinned file\n"
+    "  2  usage: bad flags or recipe-derived arguments\n"
+    "  3  no place serves the source (every place: not found, unreachable or skipped)\n"
+    "  4  a place served wrong bytes (a SHA-256 mismatch of the source, the Debian\n"
+    "     alternate or a pinned file): a supply-chain alarm, never to be skipped\n";
 
 namespace {
 

@@ -13,10 +13,6 @@
 
 namespace allocpipe {
 
-struct UsageError : Error {
-  using Error::Error;
-};
-
 struct CliArgs {
   std::filesystem::path cache, dest, record;
   SourceSpec spec;

@@ -148,7 +148,7 @@ class Extraction {
     try {
       stream_ = std::make_unique<TarStream>(source_, limits_);
     } catch (const Error& e) {
-      fail(e.what());
+      fail(e.what(), e.status());
     }
     Reader reader(archive_read_new());
     if (!reader) fail("libarchive could not allocate a reader");
@@ -167,13 +167,14 @@ class Extraction {
     try {
       stream_->finish();  // reads what libarchive left: end marker, padding, compression trailer
     } catch (const Error& e) {
-      fail(e.what());
+      fail(e.what(), e.status());
     }
     if (!expected_.empty()) {
       const std::string actual = source_.hex_digest();
       if (actual != expected_)
         fail("sha256 of the bytes extracted is " + actual + ", expected " + expected_ +
-             " (the file changed after it was verified?)");
+             " (the file changed after it was verified?)",
+             Status::wrong_bytes);
     }
     if (top_.empty()) fail("the archive holds no entries; expected exactly one top-level directory");
     check_symlinks();
@@ -197,7 +198,9 @@ class Extraction {
     }
   }
 
-  [[noreturn]] void fail(const std::string& why) const { throw Error("extract " + archive_.string() + ": " + why); }
+  [[noreturn]] void fail(const std::string& why, Status status = Status::failed) const {
+    throw ExtractError("extract " + archive_.string() + ": " + why, status);
+  }
   [[noreturn]] void refuse(const std::string& name, const std::string& why) const {
     fail("entry '" + name + "': " + why);
   }
@@ -235,7 +238,7 @@ class Extraction {
     try {
       parts = checked_components(name, "entry");
     } catch (const Error& e) {
-      fail(e.what());
+      fail(e.what(), e.status());
     }
     const mode_t type = archive_entry_filetype(entry);
     const char* hardlink = archive_entry_hardlink(entry);
@@ -322,10 +325,10 @@ class Extraction {
         }
         if (::close(file.release()) != 0) refuse(name, "closing the file failed: " + errno_text());
       }
+    } catch (const ExtractError&) {
+      throw;  // already names the archive and the entry
     } catch (const Error& e) {
-      const std::string what = e.what();
-      if (what.rfind("extract ", 0) == 0) throw;
-      refuse(name, what);
+      refuse(name, e.what());
     }
   }
 
@@ -411,7 +414,7 @@ class Extraction {
         const timespec times[2] = {{0, UTIME_OMIT}, time};
         ::futimens(dir.get(), times);
       } catch (const Error& e) {
-        fail(e.what());
+        fail(e.what(), e.status());
       }
     }
   }

@@ -24,10 +24,18 @@
 #include <string>
 
 #include "archive_stream.h"
+#include "error.h"
 
 namespace allocpipe {
 
 using TreeCheck = std::function<void(const std::filesystem::path& tree)>;
+
+// What extraction throws, naming the archive and, for a refused entry, the
+// entry. Status wrong_bytes when the bytes extracted do not hash to
+// `expected_sha256`, else failed. (`validate`'s own errors pass through.)
+struct ExtractError : Error {
+  using Error::Error;
+};
 
 // With `expected_sha256`, the archive's bytes are hashed while they are
 // extracted and a mismatch fails the extraction: what is extracted is

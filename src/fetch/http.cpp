@@ -199,7 +199,7 @@ Downloaded download(const std::string& url, const std::filesystem::path& out, co
     std::this_thread::sleep_for(std::chrono::milliseconds(limits.retry_delay_ms * attempt));
   }
   if (made > 1) failure += " (gave up after " + std::to_string(made) + " attempts)";
-  throw Error(failure);
+  throw NotServed(failure);
 }
 
 }  // namespace allocpipe

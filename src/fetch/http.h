@@ -31,9 +31,10 @@ struct Downloaded {
 };
 
 // Downloads `url` into `out`, which must not exist yet (it is created with
-// O_EXCL and never through a symlink). Throws Error naming the cause
-// ("HTTP 404", "curl error 28: ...", "writing ... failed: No space left on
-// device") after the last attempt; the caller adds the URL.
+// O_EXCL and never through a symlink). Throws NotServed naming the cause
+// ("HTTP 404", "curl error 28: ...") after the last attempt, or Error for a
+// local failure ("writing ... failed: No space left on device"); the caller
+// adds the URL.
 Downloaded download(const std::string& url, const std::filesystem::path& out, const DownloadLimits& limits,
                     Reporter& reporter);
 

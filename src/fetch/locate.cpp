@@ -29,7 +29,7 @@ std::string join_mirror(std::string mirror, const std::string& file) {
 // symlink) and returns the SHA-256 of what was written.
 std::string copy_hashing(const fs::path& from, const fs::path& out) {
   const int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
-  if (in < 0) throw Error(std::string("not found or not readable: ") + std::strerror(errno));
+  if (in < 0) throw NotServed(std::string("not found or not readable: ") + std::strerror(errno));
   const int os = ::open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (os < 0) {
     const int saved = errno;
@@ -95,14 +95,18 @@ class Search {
     }
     if (spec_.debian)
       if (auto got = from_debian(*spec_.debian)) return *got;
-    throw Error(failure_report());
+    throw Error(failure_report(), worst_);
   }
 
  private:
   void note(const std::string& where, const std::string& what) {
     tried_.push_back(where + ": " + what);
   }
-  void failed(const std::string& where, const std::string& what) {
+  // A place that failed, and how: the worst class over all places becomes
+  // the exit status (wrong bytes anywhere > a local failure > not served).
+  void failed(const std::string& where, const std::string& what, Status status) {
+    auto rank = [](Status s) { return s == Status::wrong_bytes ? 2 : s == Status::not_served ? 0 : 1; };
+    if (rank(status) > rank(worst_)) worst_ = status;
     note(where, what);
     failures_.push_back(tried_.back());
     reporter_.step(tried_.back());
@@ -113,17 +117,18 @@ class Search {
   }
 
   std::optional<Located> from_cache(const std::string& file, const std::string& sha256, const std::string& canonical) {
-    std::string outcome;
-    auto path = cache_.find(sha256, outcome);
+    CacheOutcome outcome = CacheOutcome::miss;
+    std::string text;
+    auto path = cache_.find(sha256, outcome, text);
     const std::string where = "cache " + cache_.entry(sha256).string() + " (" + file + ")";
     if (!path) {
-      if (outcome == "miss")
-        note(where, outcome);
+      if (outcome == CacheOutcome::miss)
+        note(where, text);
       else
-        failed(where, outcome);
+        failed(where, text, outcome == CacheOutcome::corrupt ? Status::wrong_bytes : Status::failed);
       return std::nullopt;
     }
-    note(where, outcome);
+    note(where, text);
     reporter_.step(file + ": cache hit " + path->string());
     return found(Located{*path, file, sha256, canonical, "cache", {}});
   }
@@ -142,14 +147,14 @@ class Search {
         fs::remove(temp, ec);
         std::string why = "sha256 mismatch: expected " + spec_.sha256 + ", got " + got.sha256;
         if (got.content_type.rfind("text/html", 0) == 0) why += " (served as text/html: an error or login page?)";
-        failed(location, why);
+        failed(location, why, Status::wrong_bytes);
         return std::nullopt;
       }
       const fs::path published = cache_.publish(temp, spec_.sha256);
       return found(Located{published, spec_.file, spec_.sha256, spec_.url, location, {}});
     } catch (const Error& e) {
       fs::remove(temp, ec);
-      failed(location, e.what());
+      failed(location, e.what(), e.status());
       return std::nullopt;
     }
   }
@@ -173,15 +178,19 @@ class Search {
       const fs::path file = apt_download_source(debian, work);
       const std::string actual = sha256_file(file);
       if (actual != debian.sha256)
-        throw Error(debian.file + " sha256 mismatch: expected " + debian.sha256 + ", got " + actual);
+        throw WrongBytes(debian.file + " sha256 mismatch: expected " + debian.sha256 + ", got " + actual);
       const fs::path temp = cache_.temp_path(debian.sha256);
       fs::rename(file, temp);
       const fs::path published = cache_.publish(temp, debian.sha256);
       fs::remove_all(work, ec);
       return found(Located{published, debian.file, debian.sha256, where, where, {}});
+    } catch (const Error& e) {
+      fs::remove_all(work, ec);
+      failed(where, e.what(), e.status());
+      return std::nullopt;
     } catch (const std::exception& e) {
       fs::remove_all(work, ec);
-      failed(where, e.what());
+      failed(where, e.what(), Status::failed);
       return std::nullopt;
     }
   }
@@ -200,6 +209,7 @@ class Search {
   Reporter& reporter_;
   std::vector<std::string> tried_;
   std::vector<std::string> failures_;
+  Status worst_ = Status::not_served;
 };
 
 }  // namespace

@@ -38,7 +38,9 @@ struct Located {
   std::vector<std::string> earlier_failures;  // places tried first that failed ("<where>: <why>")
 };
 
-// Throws Error listing every place tried and why it failed.
+// Throws Error listing every place tried and why it failed, with status
+// wrong_bytes when any place served bytes that do not hash to the pin,
+// failed when something local failed (the cache, a write), else not_served.
 Located locate(const SourceSpec& spec, const Cache& cache, const LocateOptions& options, Reporter& reporter);
 
 }  // namespace allocpipe

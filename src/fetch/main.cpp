@@ -1,5 +1,6 @@
 // allocpipe-fetch: obtain one pinned source archive, verify it, and extract
-// it into a fresh directory. Used by the superbuild for every allocator.
+// it into a fresh directory. Used by the superbuild for every allocator,
+// which decides by the exit status alone (error.h, Status; cli_usage).
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -39,9 +40,9 @@ int main(int argc, char** argv) {
   CliArgs args;
   try {
     args = parse_cli(std::vector<std::string>(argv + 1, argv + argc));
-  } catch (const Error& e) {
+  } catch (const UsageError& e) {
     std::cerr << "allocpipe-fetch: " << e.what() << "\n" << cli_usage;
-    return 2;
+    return static_cast<int>(Status::usage);
   }
   if (args.help) {
     std::cout << cli_usage;
@@ -62,9 +63,12 @@ int main(int argc, char** argv) {
           [&](const fs::path& tree) { verify_pinned_files(tree, args.pins); }, located.sha256);
     }
     if (!args.record.empty()) write_record(args.record, located);
-    return 0;
+    return static_cast<int>(Status::ok);
+  } catch (const Error& e) {
+    std::cerr << "allocpipe-fetch: " << args.spec.file << ": " << e.what() << "\n";
+    return static_cast<int>(e.status());
   } catch (const std::exception& e) {
     std::cerr << "allocpipe-fetch: " << args.spec.file << ": " << e.what() << "\n";
-    return 1;
+    return static_cast<int>(Status::failed);
   }
 }

@@ -25,7 +25,7 @@ void verify_pinned_files(const std::filesystem::path& tree, const std::vector<Pi
       throw Error("pinned file " + pinned.path + " is missing from the source tree");
     const std::string actual = sha256_file(path);
     if (actual != pinned.sha256)
-      throw Error("pinned file " + pinned.path + " changed: expected sha256 " + pinned.sha256 + ", got " + actual);
+      throw WrongBytes("pinned file " + pinned.path + " changed: expected sha256 " + pinned.sha256 + ", got " + actual);
   }
 }
 

@@ -16,6 +16,7 @@ struct PinnedFile {
 // Parses "LICENSE=<64 hex>"; throws Error naming the bad text.
 PinnedFile parse_pinned_file(const std::string& text);
 
+// Throws WrongBytes when a file does not hash to its pin, Error when it is missing.
 void verify_pinned_files(const std::filesystem::path& tree, const std::vector<PinnedFile>& files);
 
 }  // namespace allocpipe

@@ -267,7 +267,7 @@ TEST(Cache, OfflineMissFailsWithoutTouchingTheNetwork) {
   const ExitStatus cli = run_process(with(fetch_args(dir / "cache2", sha_of(tar_gz), server.url("/x")),
                                           {"--offline", "--mirror", server.url("/m")}),
                                      dir / "log");
-  EXPECT_EQ(cli.code, 1) << cli.output;
+  EXPECT_EQ(cli.code, 3) << "an offline miss is 'no place serves it'\n" << cli.output;
   EXPECT_TRUE(contains(cli.output, "skipped: offline mode")) << cli.output;
   EXPECT_EQ(server.requests(), 0) << "offline mode touched the network";
 }
@@ -286,6 +286,7 @@ TEST(Cache, ArchiveChangedAfterVerificationIsNotExtracted) {
     FAIL() << "a changed archive was extracted";
   } catch (const Error& e) {
     EXPECT_TRUE(contains(e.what(), "expected " + verified + " (the file changed after it was verified?)")) << e.what();
+    EXPECT_EQ(e.status(), Status::wrong_bytes);
   }
   EXPECT_TRUE(dir_empty(dir / "out"));
 }

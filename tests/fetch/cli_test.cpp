@@ -47,19 +47,46 @@ ExitStatus fetch_from_mirror(const TempDir& dir, const std::string& archive, con
 }  // namespace
 
 TEST(Cli, ExistingFlagsStillWork) {
-  const CliArgs args = parse_cli(plus(base_args(), {"--dest", "/d", "--mirror", "/m", "--offline", "--attempts", "4",
-                                                    "--connect-timeout", "7", "--max-time", "60", "--max-bytes", "1234",
-                                                    "--pin", "LICENSE=" + std::string(64, 'b'), "--record", "/r.json",
+  const CliArgs args = parse_cli(plus(base_args(), {"--dest", "/d", "--mirror", "/m", "--mirror", "http://m2/",
+                                                    "--offline", "--attempts", "4", "--connect-timeout", "7",
+                                                    "--max-time", "60", "--max-bytes", "1234", "--pin",
+                                                    "LICENSE=" + std::string(64, 'b'), "--pin",
+                                                    "doc/COPYING=" + std::string(64, 'd'), "--record", "/r.json",
                                                     "--debian", "mimalloc=2.0.9+ds-2", "--debian-file",
                                                     "mimalloc_2.0.9+ds.orig.tar.xz", "--debian-sha256",
                                                     std::string(64, 'c'), "--debian-mode", "on"}));
+  EXPECT_EQ(args.cache, "/c");
+  EXPECT_EQ(args.spec.file, file_name);
+  EXPECT_EQ(args.spec.sha256, std::string(64, 'a'));
+  EXPECT_EQ(args.spec.url, "http://127.0.0.1:9/x");
+  EXPECT_EQ(args.dest, "/d");
+  EXPECT_EQ(args.record, "/r.json");
+  EXPECT_EQ(args.options.mirrors, (std::vector<std::string>{"/m", "http://m2/"})) << "mirrors, in order";
+  EXPECT_TRUE(args.options.offline);
   EXPECT_EQ(args.options.limits.attempts, 4);
   EXPECT_EQ(args.options.limits.connect_timeout_s, 7);
   EXPECT_EQ(args.options.limits.max_time_s, 60);
   EXPECT_EQ(args.options.limits.max_bytes, 1234);
-  EXPECT_TRUE(args.options.offline);
+  ASSERT_EQ(args.pins.size(), 2u);
+  EXPECT_EQ(args.pins[0].path, "LICENSE");
+  EXPECT_EQ(args.pins[0].sha256, std::string(64, 'b'));
+  EXPECT_EQ(args.pins[1].path, "doc/COPYING");
+  EXPECT_EQ(args.pins[1].sha256, std::string(64, 'd'));
+  EXPECT_EQ(args.options.debian_mode, DebianMode::on);
   ASSERT_TRUE(args.spec.debian);
+  EXPECT_EQ(args.spec.debian->package, "mimalloc");
   EXPECT_EQ(args.spec.debian->version, "2.0.9+ds-2");
+  EXPECT_EQ(args.spec.debian->file, "mimalloc_2.0.9+ds.orig.tar.xz");
+  EXPECT_EQ(args.spec.debian->sha256, std::string(64, 'c'));
+  EXPECT_FALSE(args.help);
+  // The defaults the flags replaced were different, so each value above is the flag's doing.
+  const CliArgs plain = parse_cli(base_args());
+  EXPECT_FALSE(plain.options.offline);
+  EXPECT_EQ(plain.options.debian_mode, DebianMode::automatic);
+  EXPECT_NE(plain.options.limits.attempts, 4);
+  EXPECT_NE(plain.options.limits.max_bytes, 1234);
+  EXPECT_TRUE(plain.pins.empty());
+  EXPECT_FALSE(plain.spec.debian);
 }
 
 TEST(Cli, LimitFlagsAreParsed) {
@@ -173,4 +200,154 @@ TEST(Cli, RecordNamesEarlierFailures) {
   EXPECT_TRUE(contains(record, wrong.url("/m/" + file_name) + ": sha256 mismatch: expected " + sha_of(archive) +
                                    ", got " + sha_of("wrong bytes")))
       << record;
+}
+
+// ---- exit statuses: the interface the build decides by (README, "Exit status") ----
+
+namespace {
+
+const std::string license = "MIT license text\n";
+const std::string good_archive =
+    compress(tar_bytes(ArchiveBuilder().dir("toy-1.0/").file("toy-1.0/LICENSE", license)), Compression::gzip);
+
+// The tool with the base flags of a real build, against `url`, with no Debian alternate.
+ExitStatus fetch_at(const TempDir& dir, const std::string& sha, const std::string& url,
+                    const std::vector<std::string>& more) {
+  return run_process(plus({fetch_binary(), "--cache", (dir / "cache").string(), "--file", file_name, "--sha256", sha,
+                           "--url", url, "--debian-mode", "off", "--attempts", "1", "--connect-timeout", "2"},
+                          more),
+                     dir / "log");
+}
+
+}  // namespace
+
+TEST(Cli, ExitStatus0WhenFetchedAndVerified) {
+  TempDir dir;
+  const ExitStatus r = fetch_from_mirror(dir, good_archive, {});
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(read_file(dir / "src" / "LICENSE"), license);
+}
+
+TEST(Cli, ExitStatus3WhenNoPlaceServesTheSource) {
+  HttpServer missing([](const std::string&) { return Response{404, "no", {}}; });
+  {
+    TempDir dir;  // a 404 upstream and a mirror directory without the file
+    fs::create_directories(dir / "empty-mirror");
+    const ExitStatus r = fetch_at(dir, sha_of(good_archive), missing.url("/toy.tar.gz"),
+                                  {"--mirror", (dir / "empty-mirror").string(), "--dest", (dir / "src").string()});
+    EXPECT_EQ(r.code, 3) << r.output;
+    EXPECT_TRUE(contains(r.output, "could not obtain " + file_name)) << r.output;
+    EXPECT_FALSE(fs::exists(dir / "src"));
+  }
+  {
+    TempDir dir;  // unreachable: nothing listens on the port of a server that is gone
+    int port = 0;
+    {
+      HttpServer gone([](const std::string&) { return Response{200, "", {}}; });
+      port = gone.port();
+    }
+    const ExitStatus r = fetch_at(dir, sha_of(good_archive), "http://127.0.0.1:" + std::to_string(port) + "/x", {});
+    EXPECT_EQ(r.code, 3) << r.output;
+  }
+  {
+    TempDir dir;  // offline with an empty cache
+    HttpServer upstream([](const std::string&) { return Response{200, good_archive, {}}; });
+    const ExitStatus r = fetch_at(dir, sha_of(good_archive), upstream.url("/toy.tar.gz"), {"--offline"});
+    EXPECT_EQ(r.code, 3) << r.output;
+    EXPECT_EQ(upstream.requests(), 0) << "offline mode made a request";
+  }
+}
+
+TEST(Cli, ExitStatus4WhenAPlaceServedWrongBytes) {
+  HttpServer wrong([](const std::string&) { return Response{200, "wrong bytes", {}}; });
+  HttpServer missing([](const std::string&) { return Response{404, "no", {}}; });
+  {
+    TempDir dir;  // wrong bytes at a mirror, then a 404 upstream: still 4, never 3
+    const ExitStatus r =
+        fetch_at(dir, sha_of(good_archive), missing.url("/toy.tar.gz"), {"--mirror", wrong.url("/m")});
+    EXPECT_EQ(r.code, 4) << r.output;
+    EXPECT_TRUE(contains(r.output, "sha256 mismatch: expected " + sha_of(good_archive))) << r.output;
+  }
+  {
+    TempDir dir;  // wrong bytes upstream
+    const ExitStatus r = fetch_at(dir, sha_of(good_archive), wrong.url("/toy.tar.gz"), {});
+    EXPECT_EQ(r.code, 4) << r.output;
+  }
+  {
+    TempDir dir;  // wrong bytes at a mirror, the right ones upstream: fetched
+    HttpServer right([](const std::string&) { return Response{200, good_archive, {}}; });
+    const ExitStatus r = fetch_at(dir, sha_of(good_archive), right.url("/toy.tar.gz"), {"--mirror", wrong.url("/m")});
+    EXPECT_EQ(r.code, 0) << r.output;
+  }
+}
+
+TEST(Cli, ExitStatus2OnBadArguments) {
+  TempDir dir;
+  const auto base = std::vector<std::string>{fetch_binary(), "--cache", (dir / "cache").string(), "--file", file_name,
+                                             "--sha256", sha_of(good_archive), "--url", "http://127.0.0.1:9/x"};
+  for (const auto& bad : std::vector<std::vector<std::string>>{{"--no-such-flag"},
+                                                                {"--pin", "LICENSE"},
+                                                                {"--pin", "../LICENSE=" + std::string(64, 'a')},
+                                                                {"--max-entries", "0"},
+                                                                {"--debian-mode", "sometimes"},
+                                                                {"--debian", "-oAPT::X=1", "--debian-file", "x.tar.xz",
+                                                                 "--debian-sha256", std::string(64, 'c')}}) {
+    const ExitStatus r = run_process(plus(base, bad), dir / "log");
+    EXPECT_EQ(r.code, 2) << ::testing::PrintToString(bad) << "\n" << r.output;
+    EXPECT_TRUE(contains(r.output, "usage: allocpipe-fetch")) << r.output;
+  }
+  const ExitStatus no_sha = run_process({fetch_binary(), "--cache", (dir / "cache").string(), "--file", file_name,
+                                         "--sha256", "ABC", "--url", "http://x/"},
+                                        dir / "log");
+  EXPECT_EQ(no_sha.code, 2) << no_sha.output;
+  EXPECT_FALSE(fs::exists(dir / "cache")) << "a usage error must not touch the cache";
+}
+
+TEST(Cli, ExitStatus1WhenAVerifiedArchiveIsRefused) {
+  TempDir dir;
+  const std::string with_fifo =
+      compress(tar_bytes(ArchiveBuilder().dir("toy-1.0/").file("toy-1.0/LICENSE", license).fifo("toy-1.0/pipe")),
+               Compression::gzip);
+  const ExitStatus r = fetch_from_mirror(dir, with_fifo, {});
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_TRUE(contains(r.output, "devices, FIFOs and sockets are refused")) << r.output;
+  EXPECT_FALSE(fs::exists(dir / "src"));
+}
+
+TEST(Cli, HelpDocumentsTheExitStatuses) {
+  TempDir dir;
+  const ExitStatus help = run_process({fetch_binary(), "--help"}, dir / "log");
+  EXPECT_EQ(help.code, 0);
+  for (const char* line : {"Exit status:", "  3  no place serves the source", "  4  a place served wrong bytes",
+                           "  2  usage", "  1  other failure"})
+    EXPECT_TRUE(contains(help.output, line)) << line << "\n" << help.output;
+}
+
+// ---- --pin through the real binary ----
+
+TEST(Cli, PinnedLicenseThatMatchesIsAccepted) {
+  TempDir dir;
+  const ExitStatus r = fetch_from_mirror(dir, good_archive, {"--pin", "LICENSE=" + sha_of(license)});
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(read_file(dir / "src" / "LICENSE"), license);
+}
+
+TEST(Cli, PinnedLicenseThatChangedFailsWithWrongBytes) {
+  TempDir dir;
+  const std::string other = sha_of("another license\n");
+  const ExitStatus r = fetch_from_mirror(dir, good_archive, {"--pin", "LICENSE=" + other});
+  EXPECT_EQ(r.code, 4) << r.output;
+  EXPECT_TRUE(contains(r.output, "pinned file LICENSE changed: expected sha256 " + other + ", got " + sha_of(license)))
+      << r.output;
+  EXPECT_FALSE(fs::exists(dir / "src")) << "a tree whose license changed was left in place";
+  for (const auto& item : fs::directory_iterator(dir.path()))
+    EXPECT_EQ(item.path().filename().string().find(".src.partial"), std::string::npos) << item.path();
+}
+
+TEST(Cli, PinnedFileMissingFromTheTreeFails) {
+  TempDir dir;
+  const ExitStatus r = fetch_from_mirror(dir, good_archive, {"--pin", "COPYING=" + sha_of(license)});
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_TRUE(contains(r.output, "pinned file COPYING is missing from the source tree")) << r.output;
+  EXPECT_FALSE(fs::exists(dir / "src"));
 }
