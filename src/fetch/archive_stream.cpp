@@ -295,24 +295,17 @@ const char* codec_name(Codec codec) {
 }
 
 FileSource::FileSource(const std::filesystem::path& file) : file_(file) {
-  fd_ = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd_ < 0) throw Error("cannot open " + file.string() + ": " + std::strerror(errno));
-}
-
-FileSource::~FileSource() {
-  if (fd_ >= 0) ::close(fd_);
+  std::string why;
+  fd_ = open_regular_file(file, why);
+  if (!fd_) throw Error(file.string() + " " + why);
 }
 
 std::size_t FileSource::read(unsigned char* buffer, std::size_t size) {
-  for (;;) {
-    const ssize_t n = ::read(fd_, buffer, size);
-    if (n >= 0) {
-      hash_.update(buffer, static_cast<std::size_t>(n));
-      bytes_ += static_cast<std::uint64_t>(n);
-      return static_cast<std::size_t>(n);
-    }
-    if (errno != EINTR) throw Error("reading " + file_.string() + " failed: " + std::strerror(errno));
-  }
+  const ssize_t n = read_some(fd_.get(), buffer, size);
+  if (n < 0) throw Error("reading " + file_.string() + " failed: " + errno_text(errno));
+  hash_.update(buffer, static_cast<std::size_t>(n));
+  bytes_ += static_cast<std::uint64_t>(n);
+  return static_cast<std::size_t>(n);
 }
 
 std::size_t MemorySource::read(unsigned char* buffer, std::size_t size) {

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "fd.h"
 #include "sha256.h"
 
 namespace allocpipe {
@@ -48,17 +49,14 @@ class ByteSource {
 // A file, hashed (SHA-256) and counted as it is read.
 class FileSource : public ByteSource {
  public:
-  explicit FileSource(const std::filesystem::path& file);
-  ~FileSource() override;
-  FileSource(const FileSource&) = delete;
-  FileSource& operator=(const FileSource&) = delete;
+  explicit FileSource(const std::filesystem::path& file);  // a regular file only
   std::size_t read(unsigned char* buffer, std::size_t size) override;
   std::uint64_t bytes_read() const { return bytes_; }
   std::string hex_digest() { return hash_.hex_digest(); }  // once, after the end
 
  private:
   std::filesystem::path file_;
-  int fd_ = -1;
+  Fd fd_;
   Sha256 hash_;
   std::uint64_t bytes_ = 0;
 };

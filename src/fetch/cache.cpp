@@ -7,7 +7,6 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <random>
 
 #include "error.h"
@@ -19,12 +18,9 @@ namespace allocpipe {
 namespace {
 
 void fsync_path(const fs::path& path, int flags) {
-  int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-  if (fd < 0) throw Error("cannot open " + path.string() + ": " + std::strerror(errno));
-  const int rc = ::fsync(fd);
-  const int saved = errno;
-  ::close(fd);
-  if (rc != 0) throw Error("fsync " + path.string() + " failed: " + std::strerror(saved));
+  const Fd fd(::open(path.c_str(), flags | O_CLOEXEC));
+  if (!fd) throw Error("cannot open " + path.string() + ": " + errno_text(errno));
+  if (::fsync(fd.get()) != 0) throw Error("fsync " + path.string() + " failed: " + errno_text(errno));
 }
 
 std::string unique_suffix() {
@@ -35,18 +31,12 @@ std::string unique_suffix() {
 
 }  // namespace
 
-CacheLock::CacheLock(const fs::path& lock_file) {
-  fd_ = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd_ < 0) throw Error("cannot open lock " + lock_file.string() + ": " + std::strerror(errno));
-  while (::flock(fd_, LOCK_EX) != 0) {
-    if (errno == EINTR) continue;
-    const int saved = errno;
-    ::close(fd_);
-    throw Error("cannot lock " + lock_file.string() + ": " + std::strerror(saved));
-  }
+CacheLock::CacheLock(const fs::path& lock_file)
+    : fd_(::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
+  if (!fd_) throw Error("cannot open lock " + lock_file.string() + ": " + errno_text(errno));
+  while (::flock(fd_.get(), LOCK_EX) != 0)
+    if (errno != EINTR) throw Error("cannot lock " + lock_file.string() + ": " + errno_text(errno));
 }
-
-CacheLock::~CacheLock() { ::close(fd_); }
 
 Cache::Cache(fs::path root) : root_(std::move(root)) {
   std::error_code ec;

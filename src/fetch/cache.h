@@ -11,19 +11,18 @@
 #include <optional>
 #include <string>
 
+#include "fd.h"
+
 namespace allocpipe {
 
 enum class CacheOutcome { hit, miss, corrupt, not_regular };
 
 class CacheLock {
  public:
-  explicit CacheLock(const std::filesystem::path& lock_file);  // blocks until held
-  ~CacheLock();
-  CacheLock(const CacheLock&) = delete;
-  CacheLock& operator=(const CacheLock&) = delete;
+  explicit CacheLock(const std::filesystem::path& lock_file);  // blocks until held; released when destroyed
 
  private:
-  int fd_;
+  Fd fd_;
 };
 
 class Cache {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "error.h"
+#include "fd.h"
 
 namespace fs = std::filesystem;
 
@@ -29,25 +30,6 @@ struct ReadFree {
 };
 using Reader = std::unique_ptr<archive, ReadFree>;
 
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    std::swap(fd_, other.fd_);
-    return *this;
-  }
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
-
-std::string errno_text() { return std::strerror(errno); }
 
 // The umask without changing it (Linux 4.7+); else the classic set-and-restore.
 mode_t process_umask() {
@@ -121,12 +103,12 @@ Fd open_directory(int at, const std::string& name, bool create, const std::strin
     if (fd >= 0) return Fd(fd);
     if (errno == ENOENT && create && attempt == 0) {
       if (::mkdirat(at, name.c_str(), 0755) != 0 && errno != EEXIST)
-        throw Error("cannot create directory '" + shown + "': " + errno_text());
+        throw Error("cannot create directory '" + shown + "': " + errno_text(errno));
       continue;
     }
     if (errno == ELOOP || errno == ENOTDIR)
       throw Error("'" + shown + "' is not a directory (refusing to follow a symlink)");
-    throw Error("cannot open directory '" + shown + "': " + errno_text());
+    throw Error("cannot open directory '" + shown + "': " + errno_text(errno));
   }
   throw Error("cannot open directory '" + shown + "'");
 }
@@ -141,7 +123,7 @@ class Extraction {
         source_(archive),
         stream_(nullptr) {
     root_ = Fd(::open(work.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (root_.get() < 0) fail("cannot open the work directory " + work.string() + ": " + errno_text());
+    if (root_.get() < 0) fail("cannot open the work directory " + work.string() + ": " + errno_text(errno));
   }
 
   void run() {
@@ -225,7 +207,7 @@ class Extraction {
   // directories are created (and recorded as directories) when `create`.
   Fd open_dir(const std::vector<std::string>& parts, std::size_t count, bool create) const {
     Fd at(::dup(root_.get()));
-    if (at.get() < 0) fail("dup failed: " + errno_text());
+    if (at.get() < 0) fail("dup failed: " + errno_text(errno));
     for (std::size_t i = 0; i < count; ++i) at = open_directory(at.get(), parts[i], create, join(parts, i + 1));
     return at;
   }
@@ -300,30 +282,30 @@ class Extraction {
         if (::fstatat(from.get(), link_target.back().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
           refuse(name, std::string("hard link target '") + hardlink + "' is not a regular file");
         if (::linkat(from.get(), link_target.back().c_str(), parent.get(), leaf.c_str(), 0) != 0)
-          refuse(name, "cannot create hard link: " + errno_text());
+          refuse(name, "cannot create hard link: " + errno_text(errno));
       } else if (kind == Kind::directory) {
         // Never setuid/setgid/sticky, never group/other-writable; always usable by us.
         const mode_t mode = (perm & 0755) | 0700;
         if (::mkdirat(parent.get(), leaf.c_str(), mode) != 0) {
-          if (errno != EEXIST || !existing_directory) refuse(name, "cannot create directory: " + errno_text());
+          if (errno != EEXIST || !existing_directory) refuse(name, "cannot create directory: " + errno_text(errno));
           Fd dir = open_directory(parent.get(), leaf, false, clean);
-          if (::fchmod(dir.get(), mode & ~process_umask()) != 0) refuse(name, "chmod failed: " + errno_text());
+          if (::fchmod(dir.get(), mode & ~process_umask()) != 0) refuse(name, "chmod failed: " + errno_text(errno));
         }
         if (archive_entry_mtime_is_set(entry))
           dir_times_.push_back({parts, timespec{archive_entry_mtime(entry), archive_entry_mtime_nsec(entry)}});
       } else if (kind == Kind::symlink) {
         if (::symlinkat(symlink_target.c_str(), parent.get(), leaf.c_str()) != 0)
-          refuse(name, "cannot create symlink: " + errno_text());
+          refuse(name, "cannot create symlink: " + errno_text(errno));
       } else {
         const mode_t mode = (perm & 0755) | 0600;
         Fd file(::openat(parent.get(), leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
-        if (file.get() < 0) refuse(name, "cannot create file: " + errno_text());
+        if (file.get() < 0) refuse(name, "cannot create file: " + errno_text(errno));
         copy_data(reader, file.get(), name, archive_entry_size_is_set(entry) ? archive_entry_size(entry) : -1);
         if (archive_entry_mtime_is_set(entry)) {
           const timespec times[2] = {{0, UTIME_OMIT}, {archive_entry_mtime(entry), archive_entry_mtime_nsec(entry)}};
           ::futimens(file.get(), times);
         }
-        if (::close(file.release()) != 0) refuse(name, "closing the file failed: " + errno_text());
+        if (const int error = file.close()) refuse(name, "closing the file failed: " + errno_text(error));
       }
     } catch (const ExtractError&) {
       throw;  // already names the archive and the entry
@@ -343,15 +325,7 @@ class Extraction {
       if (rc != ARCHIVE_OK) fail_reading(reader, "corrupt data", name);
       if (offset < 0 || static_cast<std::uint64_t>(offset) != written)
         refuse(name, "data with holes (sparse files are refused)");
-      const char* p = static_cast<const char*>(block);
-      std::size_t left = size;
-      while (left > 0) {
-        const ssize_t n = ::write(fd, p, left);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) refuse(name, "writing failed: " + (n < 0 ? errno_text() : std::string("short write")));
-        p += n;
-        left -= static_cast<std::size_t>(n);
-      }
+      if (const int error = write_all(fd, block, size)) refuse(name, "writing failed: " + errno_text(error));
       written += size;
     }
     if (declared >= 0 && written != static_cast<std::uint64_t>(declared))
@@ -435,7 +409,7 @@ class Extraction {
 
 fs::path make_work_dir(const fs::path& dest) {
   std::string templ = (dest.parent_path() / ("." + dest.filename().string() + ".partial-XXXXXX")).string();
-  if (!mkdtemp(templ.data())) throw Error("cannot create a work directory beside " + dest.string() + ": " + errno_text());
+  if (!mkdtemp(templ.data())) throw Error("cannot create a work directory beside " + dest.string() + ": " + errno_text(errno));
   return templ;
 }
 

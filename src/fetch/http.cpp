@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "error.h"
+#include "fd.h"
 #include "sha256.h"
 
 namespace allocpipe {
@@ -44,17 +45,9 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   }
   // Hash only what the disk accepted: a short write must never be hashed
   // as if it were complete.
-  const char* p = data;
-  size_t left = bytes;
-  while (left > 0) {
-    const ssize_t n = ::write(sink->fd, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      sink->write_errno = n < 0 ? errno : ENOSPC;
-      return 0;
-    }
-    p += n;
-    left -= static_cast<size_t>(n);
+  if (const int error = write_all(sink->fd, data, bytes)) {
+    sink->write_errno = error;
+    return 0;
   }
   sink->hash.update(data, bytes);
   sink->written += static_cast<std::int64_t>(bytes);
@@ -107,7 +100,7 @@ Attempt attempt_once(const std::string& url, int fd, const std::string& out_name
                      Reporter& reporter) {
   // Every attempt starts from an empty file: nothing is ever appended.
   if (::ftruncate(fd, 0) != 0 || ::lseek(fd, 0, SEEK_SET) != 0)
-    throw Error("cannot truncate " + out_name + ": " + std::strerror(errno));
+    throw Error("cannot truncate " + out_name + ": " + errno_text(errno));
   CurlHandle curl(curl_easy_init());
   if (!curl) throw Error("libcurl could not create a handle");
   Sink sink{fd, Sha256{}, 0, limits.max_bytes};
@@ -144,7 +137,7 @@ Attempt attempt_once(const std::string& url, int fd, const std::string& out_name
   long status = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
   if (sink.write_errno != 0)
-    throw Error("writing " + out_name + " failed: " + std::strerror(sink.write_errno));
+    throw Error("writing " + out_name + " failed: " + errno_text(sink.write_errno));
 
   Attempt result;
   result.result.content_type = info_string(h, CURLINFO_CONTENT_TYPE);
@@ -179,18 +172,14 @@ Attempt attempt_once(const std::string& url, int fd, const std::string& out_name
 Downloaded download(const std::string& url, const std::filesystem::path& out, const DownloadLimits& limits,
                     Reporter& reporter) {
   global_init_once();
-  const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd < 0) throw Error("cannot create " + out.string() + ": " + std::strerror(errno));
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
+  const Fd fd(::open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+  if (!fd) throw Error("cannot create " + out.string() + ": " + errno_text(errno));
   std::string failure;
   const int attempts = limits.attempts < 1 ? 1 : limits.attempts;
   int made = 0;
   for (int attempt = 1; attempt <= attempts; ++attempt) {
     ++made;
-    Attempt result = attempt_once(url, fd, out.string(), limits, reporter);
+    Attempt result = attempt_once(url, fd.get(), out.string(), limits, reporter);
     if (result.ok) return result.result;
     failure = result.failure;
     if (!result.retry || attempt == attempts) break;

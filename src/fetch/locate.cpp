@@ -5,10 +5,10 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <memory>
 
 #include "error.h"
+#include "fd.h"
 #include "sha256.h"
 
 namespace fs = std::filesystem;
@@ -26,39 +26,22 @@ std::string join_mirror(std::string mirror, const std::string& file) {
 }
 
 // Copies a local file into `out` (created with O_EXCL, never through a
-// symlink) and returns the SHA-256 of what was written.
+// symlink) and returns the SHA-256 of what was written. A mirror path that
+// is not a regular file (a FIFO, a device) is refused without being read.
 std::string copy_hashing(const fs::path& from, const fs::path& out) {
-  const int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
-  if (in < 0) throw NotServed(std::string("not found or not readable: ") + std::strerror(errno));
-  const int os = ::open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (os < 0) {
-    const int saved = errno;
-    ::close(in);
-    throw Error("cannot create " + out.string() + ": " + std::strerror(saved));
-  }
-  struct Closer {
-    int a, b;
-    ~Closer() {
-      ::close(a);
-      ::close(b);
-    }
-  } closer{in, os};
+  std::string why;
+  const Fd in = open_regular_file(from, why);
+  if (!in) throw NotServed(why);
+  const Fd os(::open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+  if (!os) throw Error("cannot create " + out.string() + ": " + errno_text(errno));
   Sha256 hash;
   static thread_local char buffer[1 << 16];
   for (;;) {
-    const ssize_t n = ::read(in, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw Error(std::string("reading failed: ") + std::strerror(errno));
+    const ssize_t n = read_some(in.get(), buffer, sizeof buffer);
+    if (n < 0) throw Error(std::string("reading failed: ") + errno_text(errno));
     if (n == 0) break;
-    const char* p = buffer;
-    std::size_t left = static_cast<std::size_t>(n);
-    while (left > 0) {
-      const ssize_t w = ::write(os, p, left);
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) throw Error("writing " + out.string() + " failed: " + std::strerror(w < 0 ? errno : ENOSPC));
-      p += w;
-      left -= static_cast<std::size_t>(w);
-    }
+    if (const int error = write_all(os.get(), buffer, static_cast<std::size_t>(n)))
+      throw Error("writing " + out.string() + " failed: " + errno_text(error));
     hash.update(buffer, static_cast<std::size_t>(n));
   }
   return hash.hex_digest();
