@@ -353,12 +353,6 @@ std::string describe_type(char type) {
   }
 }
 
-std::string printable(char c) {
-  if (c >= 0x20 && c < 0x7f) return std::string(1, c);
-  static const char* const digits = "0123456789abcdef";
-  const auto u = static_cast<unsigned char>(c);
-  return std::string("\\x") + digits[u >> 4] + digits[u & 0xf];
-}
 
 }  // namespace
 
@@ -496,7 +490,7 @@ void TarScanner::on_header(const unsigned char* h) {
       if (has_link_name && type != '1' && type != '2') fail("a directory or device entry carries a link name" + at);
       break;
     default:
-      fail("unsupported tar entry type '" + printable(type) + "' (" + describe_type(type) + ")" + at);
+      fail("unsupported tar entry type '" + printable(std::string(1, type)) + "' (" + describe_type(type) + ")" + at);
   }
   if (++entries_ > limits_.max_entries) fail("more than " + str(limits_.max_entries) + " entries");
   if (data > limits_.max_total_bytes - std::min(declared_, limits_.max_total_bytes))
@@ -549,9 +543,9 @@ void TarScanner::check_pax_records(const std::string& data, bool global) {
     if (key.find('\0') != std::string::npos) fail("NUL byte in a pax key" + at);
     const bool binary = key.rfind("SCHILY.xattr.", 0) == 0 || key.rfind("LIBARCHIVE.xattr.", 0) == 0;
     if (!binary && value.find('\0') != std::string_view::npos)
-      fail("NUL byte in the pax '" + key + "' value" + at + " (a reader would silently truncate it)");
+      fail("NUL byte in the pax '" + printable(key) + "' value" + at + " (a reader would silently truncate it)");
     if (key.rfind("GNU.sparse.", 0) == 0 || key == "SCHILY.realsize")
-      fail("sparse file (pax '" + key + "')" + at + ": sparse files are refused");
+      fail("sparse file (pax '" + printable(key) + "')" + at + ": sparse files are refused");
     if (global) {
       if (key == "path" || key == "linkpath" || key == "size")
         fail("pax global header sets '" + key + "'" + at + ", which tar readers disagree about");
@@ -561,7 +555,7 @@ void TarScanner::check_pax_records(const std::string& data, bool global) {
       if (key == "size") {
         if (value.empty() || value.size() > 18 ||
             !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }))
-          fail("malformed pax size '" + std::string(value) + "'" + at);
+          fail("malformed pax size '" + printable(std::string(value)) + "'" + at);
         pax_size_ = std::stoull(std::string(value));
       }
     }

@@ -34,6 +34,7 @@ struct ExtractLimits {
   std::uint64_t max_ratio = 200;                      // uncompressed / compressed ...
   std::uint64_t ratio_grace_bytes = std::uint64_t{16} << 20;  // ... checked past this many bytes
   std::uint64_t max_header_bytes = 64 << 10;          // one pax or GNU long-name header
+  std::uint64_t max_depth = 128;                      // components in one name (bounds per-path cost)
 };
 
 enum class Codec { none, gzip, bzip2, xz };

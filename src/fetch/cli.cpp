@@ -18,7 +18,7 @@ const char* const cli_usage =
     "         [--low-speed-limit BYTES] [--low-speed-time S] [--max-redirects N] [--max-bytes N]\n"
     "  extraction limits:\n"
     "         [--max-extract-bytes N] [--max-entries N] [--max-ratio N] [--ratio-grace-bytes N]\n"
-    "         [--max-header-bytes N]\n"
+    "         [--max-header-bytes N] [--max-depth N]\n"
     "Without --dest the source is only brought into the cache.\n"
     "Exit status:\n"
     "  0  fetched and verified (and extracted, with --dest)\n"
@@ -125,6 +125,7 @@ CliArgs parse_cli(const std::vector<std::string>& argv) {
     else if (flag == "--max-ratio") ex.max_ratio = static_cast<std::uint64_t>(number(1, big));
     else if (flag == "--ratio-grace-bytes") ex.ratio_grace_bytes = static_cast<std::uint64_t>(number(0, big));
     else if (flag == "--max-header-bytes") ex.max_header_bytes = static_cast<std::uint64_t>(number(512, 1 << 20));
+    else if (flag == "--max-depth") ex.max_depth = static_cast<std::uint64_t>(number(1, 65536));
     else if (flag == "--help" || flag == "-h") args.help = true;
     else throw UsageError("unknown argument '" + flag + "'");
   }

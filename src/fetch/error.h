@@ -45,4 +45,24 @@ struct WrongBytes : Error {
   explicit WrongBytes(const std::string& what) : Error(what, Status::wrong_bytes) {}
 };
 
+// `text` (a name from an archive, say) fit for a terminal or a log: every
+// byte outside printable ASCII, and the backslash, as \xNN. No raw control
+// character (an escape sequence, a newline) from an archive reaches stderr.
+inline std::string printable(const std::string& text) {
+  static const char* const digits = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u < 0x7f && u != '\\') {
+      out.push_back(c);
+    } else {
+      out += "\\x";
+      out.push_back(digits[u >> 4]);
+      out.push_back(digits[u & 0xf]);
+    }
+  }
+  return out;
+}
+
 }  // namespace allocpipe

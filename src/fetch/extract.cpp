@@ -10,7 +10,6 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
@@ -19,6 +18,7 @@
 
 #include "error.h"
 #include "fd.h"
+#include "tree_writer.h"
 
 namespace fs = std::filesystem;
 
@@ -30,35 +30,50 @@ struct ReadFree {
 };
 using Reader = std::unique_ptr<archive, ReadFree>;
 
+// The kernel refuses longer symlink targets (PATH_MAX including the NUL);
+// refusing them first also bounds the cost of resolving one.
+constexpr std::size_t max_symlink_target = 4095;
 
-// The umask without changing it (Linux 4.7+); else the classic set-and-restore.
-mode_t process_umask() {
-  std::ifstream status("/proc/self/status");
-  for (std::string line; std::getline(status, line);)
-    if (line.rfind("Umask:", 0) == 0) return static_cast<mode_t>(std::stoul(line.substr(6), nullptr, 8));
-  const mode_t m = ::umask(0);
-  ::umask(m);
-  return m;
-}
-
-enum class Kind { file, directory, symlink };
+enum class Kind { file, directory, symlink, hardlink };
 
 struct Node {
   Kind kind;
   std::string link;  // symlink target as stored
 };
 
+// One archive entry as the parse step reads it from libarchive, its names
+// already split and checked; nothing about the tree yet.
+struct Entry {
+  std::string name;                // as stored (print with printable())
+  std::vector<std::string> parts;  // its components; empty for the "./" root entry
+  std::string path;                // parts joined by '/'
+  std::vector<std::size_t> ends;   // where each component ends in `path`
+  Kind kind = Kind::file;
+  std::vector<std::string> hardlink;  // a hard link's target components
+  std::string symlink;                // a symlink's target as stored
+  mode_t perm = 0;
+  bool has_mtime = false;
+  timespec mtime{};
+  la_int64_t size = -1;  // declared data size, -1 when not set
+};
+
+std::string named(const std::string& name) { return "'" + printable(name) + "'"; }
+
 // Splits a name into components, dropping "." and empty parts. Throws on
-// anything that could name a place outside the tree.
-std::vector<std::string> checked_components(const std::string& name, const std::string& what) {
+// anything that could name a place outside the tree, and on a name deeper
+// than `max_depth` components (which bounds every per-path cost).
+std::vector<std::string> checked_components(const std::string& name, const std::string& what, std::uint64_t max_depth) {
   if (name.empty()) throw Error(what + ": empty name");
-  if (name.front() == '/') throw Error(what + " '" + name + "': absolute path refused");
+  if (name.front() == '/') throw Error(what + " " + named(name) + ": absolute path refused");
   std::vector<std::string> parts;
   std::string part;
   for (std::size_t i = 0; i <= name.size(); ++i) {
     if (i == name.size() || name[i] == '/') {
-      if (part == "..") throw Error(what + " '" + name + "': '..' component refused");
+      if (part == "..") throw Error(what + " " + named(name) + ": '..' component refused");
       if (!part.empty() && part != ".") parts.push_back(part);
+      if (parts.size() > max_depth)
+        throw Error(what + " " + named(name.substr(0, 200)) + "...: nested deeper than the limit of " +
+                    std::to_string(max_depth) + " directories");
       part.clear();
     } else {
       part.push_back(name[i]);
@@ -95,23 +110,40 @@ bool is_within(const fs::path& root, const fs::path& path) {
   return true;
 }
 
-// Opens directory `name` below `at` without following a symlink, creating
-// it (0755 minus umask) first when asked.
-Fd open_directory(int at, const std::string& name, bool create, const std::string& shown) {
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    const int fd = ::openat(at, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd >= 0) return Fd(fd);
-    if (errno == ENOENT && create && attempt == 0) {
-      if (::mkdirat(at, name.c_str(), 0755) != 0 && errno != EEXIST)
-        throw Error("cannot create directory '" + shown + "': " + errno_text(errno));
-      continue;
-    }
-    if (errno == ELOOP || errno == ENOTDIR)
-      throw Error("'" + shown + "' is not a directory (refusing to follow a symlink)");
-    throw Error("cannot open directory '" + shown + "': " + errno_text(errno));
-  }
-  throw Error("cannot open directory '" + shown + "'");
+// A fresh walk from `root` (for a hard link's source, which must not move
+// the DirectoryChain the entry's parent came from).
+Fd walk(int root, const std::vector<std::string>& parts, std::size_t count) {
+  Fd at(::dup(root));
+  if (!at) throw Error("dup failed: " + errno_text(errno));
+  for (std::size_t i = 0; i < count; ++i) at = open_directory(at.get(), parts[i], false, join(parts, i + 1));
+  return at;
 }
+
+// A path being walked component by component, with O(1) push and pop and
+// the joined text at hand for lookups.
+class WalkPath {
+ public:
+  explicit WalkPath(const std::vector<std::string>& start) {
+    for (const auto& part : start) push(part);
+  }
+  void push(const std::string& part) {
+    path_ += (ends_.empty() ? "" : "/") + part;
+    ends_.push_back(path_.size());
+    first_ = ends_.size() == 1 ? part : first_;
+  }
+  void pop() {
+    ends_.pop_back();
+    path_.resize(ends_.empty() ? 0 : ends_.back());
+  }
+  std::size_t depth() const { return ends_.size(); }
+  const std::string& text() const { return path_; }
+  const std::string& first() const { return first_; }
+
+ private:
+  std::string path_;
+  std::vector<std::size_t> ends_;
+  std::string first_;
+};
 
 class Extraction {
  public:
@@ -121,9 +153,9 @@ class Extraction {
         limits_(limits),
         expected_(std::move(expected)),
         source_(archive),
-        stream_(nullptr) {
-    root_ = Fd(::open(work.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (root_.get() < 0) fail("cannot open the work directory " + work.string() + ": " + errno_text(errno));
+        stream_(nullptr),
+        dirs_(Fd(::open(work.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC))) {
+    if (dirs_.root() < 0) fail("cannot open the work directory " + work.string() + ": " + errno_text(errno));
   }
 
   void run() {
@@ -139,12 +171,21 @@ class Extraction {
     if (archive_read_open(reader.get(), this, nullptr, &Extraction::read_callback, nullptr) != ARCHIVE_OK)
       fail_reading(reader.get(), "not a tar archive");
 
-    archive_entry* entry = nullptr;
+    archive_entry* header = nullptr;
     for (;;) {
-      const int rc = archive_read_next_header(reader.get(), &entry);
+      const int rc = archive_read_next_header(reader.get(), &header);
       if (rc == ARCHIVE_EOF) break;
       if (rc != ARCHIVE_OK) fail_reading(reader.get(), "corrupt or truncated archive");
-      write_entry(reader.get(), entry);
+      Entry entry = parse(header);
+      if (entry.parts.empty()) continue;  // the "./" root entry
+      const bool existing_directory = classify(entry);
+      try {
+        create(reader.get(), entry, existing_directory);
+      } catch (const ExtractError&) {
+        throw;  // already names the archive and the entry
+      } catch (const Error& e) {
+        refuse(entry.name, e.what());
+      }
     }
     try {
       stream_->finish();  // reads what libarchive left: end marker, padding, compression trailer
@@ -155,7 +196,7 @@ class Extraction {
       const std::string actual = source_.hex_digest();
       if (actual != expected_)
         fail("sha256 of the bytes extracted is " + actual + ", expected " + expected_ +
-             " (the file changed after it was verified?)",
+                 " (the file changed after it was verified?)",
              Status::wrong_bytes);
     }
     if (top_.empty()) fail("the archive holds no entries; expected exactly one top-level directory");
@@ -164,6 +205,7 @@ class Extraction {
   }
 
   const std::string& top() const { return top_; }
+  ExtractStats stats() const { return ExtractStats{entries_, dirs_.opened()}; }
 
  private:
   static la_ssize_t read_callback(archive* a, void* client, const void** buffer) {
@@ -184,7 +226,7 @@ class Extraction {
     throw ExtractError("extract " + archive_.string() + ": " + why, status);
   }
   [[noreturn]] void refuse(const std::string& name, const std::string& why) const {
-    fail("entry '" + name + "': " + why);
+    fail("entry " + named(name) + ": " + why);
   }
   // libarchive failed: prefer the stream's own diagnosis (which may only
   // show once the rest of the stream is read: a truncation, a CRC error).
@@ -198,119 +240,130 @@ class Extraction {
     }
     if (!stream_error_.empty()) fail(stream_error_);
     const char* text = archive_error_string(reader);
-    const std::string why = what + ": " + (text ? text : "unknown libarchive error");
+    const std::string why = what + ": " + printable(text ? text : "unknown libarchive error");
     if (!entry.empty()) refuse(entry, why);
     fail(why);
   }
 
-  // The directory holding parts[0..count) below the work root; missing
-  // directories are created (and recorded as directories) when `create`.
-  Fd open_dir(const std::vector<std::string>& parts, std::size_t count, bool create) const {
-    Fd at(::dup(root_.get()));
-    if (at.get() < 0) fail("dup failed: " + errno_text(errno));
-    for (std::size_t i = 0; i < count; ++i) at = open_directory(at.get(), parts[i], create, join(parts, i + 1));
-    return at;
+  // ---- parse: what the entry says, its names checked ----
+  Entry parse(archive_entry* header) {
+    Entry entry;
+    const char* raw = archive_entry_pathname(header);
+    entry.name = raw ? raw : "";
+    if (++entries_ > limits_.max_entries) fail("more than " + std::to_string(limits_.max_entries) + " entries");
+    try {
+      entry.parts = checked_components(entry.name, "entry", limits_.max_depth);
+    } catch (const Error& e) {
+      fail(e.what());
+    }
+    for (const auto& part : entry.parts) {
+      entry.path += (entry.path.empty() ? "" : "/") + part;
+      entry.ends.push_back(entry.path.size());
+    }
+    const mode_t type = archive_entry_filetype(header);
+    const char* hardlink = archive_entry_hardlink(header);
+    if (entry.parts.empty()) {
+      if (type == AE_IFDIR && !hardlink) return entry;
+      refuse(entry.name, "names the root of the archive but is not a directory");
+    }
+    if (hardlink) {
+      entry.kind = Kind::hardlink;
+      try {
+        entry.hardlink = checked_components(hardlink, "hard link target", limits_.max_depth);
+      } catch (const Error& e) {
+        refuse(entry.name, e.what());
+      }
+    } else if (type == AE_IFDIR) {
+      entry.kind = Kind::directory;
+    } else if (type == AE_IFLNK) {
+      entry.kind = Kind::symlink;
+      const char* target = archive_entry_symlink(header);
+      entry.symlink = target ? target : "";
+      if (entry.symlink.size() > max_symlink_target)
+        refuse(entry.name, "symlink target longer than " + std::to_string(max_symlink_target) + " bytes");
+    } else if (type != AE_IFREG) {
+      refuse(entry.name, "devices, FIFOs and sockets are refused");
+    }
+    entry.perm = archive_entry_perm(header);
+    entry.has_mtime = archive_entry_mtime_is_set(header);
+    if (entry.has_mtime) entry.mtime = timespec{archive_entry_mtime(header), archive_entry_mtime_nsec(header)};
+    entry.size = archive_entry_size_is_set(header) ? archive_entry_size(header) : -1;
+    return entry;
   }
 
-  void write_entry(archive* reader, archive_entry* entry) {
-    const char* raw = archive_entry_pathname(entry);
-    const std::string name = raw ? raw : "";
-    if (++entries_ > limits_.max_entries) fail("more than " + std::to_string(limits_.max_entries) + " entries");
-    std::vector<std::string> parts;
-    try {
-      parts = checked_components(name, "entry");
-    } catch (const Error& e) {
-      fail(e.what(), e.status());
-    }
-    const mode_t type = archive_entry_filetype(entry);
-    const char* hardlink = archive_entry_hardlink(entry);
-    if (parts.empty()) {
-      if (type == AE_IFDIR && !hardlink) return;  // the "./" root entry
-      refuse(name, "names the root of the archive but is not a directory");
-    }
-    const std::string clean = join(parts, parts.size());
-
+  // ---- classify: the entry against the tree the archive built so far ----
+  // Returns whether it re-declares an existing directory.
+  bool classify(const Entry& entry) {
+    const auto& parts = entry.parts;
     if (top_.empty()) top_ = parts[0];
     if (parts[0] != top_)
-      refuse(name, "a second top-level entry next to '" + top_ + "': expected exactly one top-level directory");
-    for (std::size_t i = 1; i < parts.size(); ++i) {
-      const std::string parent = join(parts, i);
+      refuse(entry.name, "a second top-level entry next to " + named(top_) +
+                             ": expected exactly one top-level directory");
+    record_parents(entry);
+    if (entry.kind == Kind::hardlink) {
+      auto seen = seen_.find(join(entry.hardlink, entry.hardlink.size()));
+      if (entry.hardlink.empty() || seen == seen_.end() || seen->second.kind != Kind::file ||
+          seen->first == entry.path)
+        refuse(entry.name, "hard link to " + named(join(entry.hardlink, entry.hardlink.size())) +
+                               ", which is not an earlier regular file of the archive");
+    } else if (entry.kind == Kind::symlink && !resolves_inside(parts, entry.symlink)) {
+      refuse(entry.name, "symlink to " + named(entry.symlink) + " leaves the tree");
+    }
+    if (parts.size() == 1 && entry.kind != Kind::directory)
+      refuse(entry.name, "the top-level entry is not a directory: expected exactly one top-level directory");
+    // A hard link is a regular file of the tree from now on.
+    const Kind recorded = entry.kind == Kind::hardlink ? Kind::file : entry.kind;
+    auto [it, inserted] = seen_.emplace(entry.path, Node{recorded, entry.symlink});
+    const bool existing_directory = !inserted && recorded == Kind::directory && it->second.kind == Kind::directory;
+    if (!inserted && !existing_directory) refuse(entry.name, "duplicate name or file/directory clash");
+    return existing_directory;
+  }
+
+  // Every recorded path has all its ancestors recorded as directories, so
+  // the walk up from the entry's parent stops at the first one known: the
+  // cost per entry does not grow with its depth.
+  void record_parents(const Entry& entry) {
+    std::vector<std::string> implied;
+    for (std::size_t count = entry.parts.size() - 1; count >= 1; --count) {
+      std::string parent = entry.path.substr(0, entry.ends[count - 1]);
       auto seen = seen_.find(parent);
-      if (seen == seen_.end())
-        seen_.emplace(parent, Node{Kind::directory, {}});  // implied by the name; created on the way
-      else if (seen->second.kind != Kind::directory)
-        refuse(name, "its parent '" + parent + "' is not a directory (writing through links is refused)");
-    }
-
-    Kind kind = Kind::file;
-    std::vector<std::string> link_target;
-    std::string symlink_target;
-    if (hardlink) {
-      try {
-        link_target = checked_components(hardlink, "hard link target");
-      } catch (const Error& e) {
-        refuse(name, e.what());
+      if (seen != seen_.end()) {
+        if (seen->second.kind != Kind::directory)
+          refuse(entry.name, "its parent " + named(parent) + " is not a directory (writing through links is refused)");
+        break;
       }
-      auto seen = seen_.find(join(link_target, link_target.size()));
-      if (link_target.empty() || seen == seen_.end() || seen->second.kind != Kind::file || seen->first == clean)
-        refuse(name, std::string("hard link to '") + hardlink + "', which is not an earlier regular file of the archive");
-    } else if (type == AE_IFDIR) {
-      kind = Kind::directory;
-    } else if (type == AE_IFLNK) {
-      kind = Kind::symlink;
-      const char* target = archive_entry_symlink(entry);
-      symlink_target = target ? target : "";
-      if (!resolves_inside(parts, symlink_target))
-        refuse(name, "symlink to '" + symlink_target + "' leaves the tree");
-    } else if (type != AE_IFREG) {
-      refuse(name, "devices, FIFOs and sockets are refused");
+      implied.push_back(std::move(parent));
     }
-    if (parts.size() == 1 && kind != Kind::directory)
-      refuse(name, "the top-level entry is not a directory: expected exactly one top-level directory");
+    for (auto& parent : implied) seen_.emplace(std::move(parent), Node{Kind::directory, {}});  // created on the way
+  }
 
-    auto [it, inserted] = seen_.emplace(clean, Node{kind, symlink_target});
-    const bool existing_directory = !inserted && kind == Kind::directory && it->second.kind == Kind::directory;
-    if (!inserted && !existing_directory) refuse(name, "duplicate name or file/directory clash");
-
-    const std::string leaf = parts.back();
-    const mode_t perm = archive_entry_perm(entry);
-    try {
-      Fd parent = open_dir(parts, parts.size() - 1, true);
-      if (hardlink) {
-        Fd from = open_dir(link_target, link_target.size() - 1, false);
-        struct stat st {};
-        if (::fstatat(from.get(), link_target.back().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
-          refuse(name, std::string("hard link target '") + hardlink + "' is not a regular file");
-        if (::linkat(from.get(), link_target.back().c_str(), parent.get(), leaf.c_str(), 0) != 0)
-          refuse(name, "cannot create hard link: " + errno_text(errno));
-      } else if (kind == Kind::directory) {
-        // Never setuid/setgid/sticky, never group/other-writable; always usable by us.
-        const mode_t mode = (perm & 0755) | 0700;
-        if (::mkdirat(parent.get(), leaf.c_str(), mode) != 0) {
-          if (errno != EEXIST || !existing_directory) refuse(name, "cannot create directory: " + errno_text(errno));
-          Fd dir = open_directory(parent.get(), leaf, false, clean);
-          if (::fchmod(dir.get(), mode & ~process_umask()) != 0) refuse(name, "chmod failed: " + errno_text(errno));
-        }
-        if (archive_entry_mtime_is_set(entry))
-          dir_times_.push_back({parts, timespec{archive_entry_mtime(entry), archive_entry_mtime_nsec(entry)}});
-      } else if (kind == Kind::symlink) {
-        if (::symlinkat(symlink_target.c_str(), parent.get(), leaf.c_str()) != 0)
-          refuse(name, "cannot create symlink: " + errno_text(errno));
-      } else {
-        const mode_t mode = (perm & 0755) | 0600;
-        Fd file(::openat(parent.get(), leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
-        if (file.get() < 0) refuse(name, "cannot create file: " + errno_text(errno));
-        copy_data(reader, file.get(), name, archive_entry_size_is_set(entry) ? archive_entry_size(entry) : -1);
-        if (archive_entry_mtime_is_set(entry)) {
-          const timespec times[2] = {{0, UTIME_OMIT}, {archive_entry_mtime(entry), archive_entry_mtime_nsec(entry)}};
+  // ---- create: the entry on disk, through descriptors only ----
+  void create(archive* reader, const Entry& entry, bool existing_directory) {
+    const int parent = dirs_.open(entry.parts, entry.parts.size() - 1, true);
+    const std::string& leaf = entry.parts.back();
+    switch (entry.kind) {
+      case Kind::hardlink: {
+        const Fd from = walk(dirs_.root(), entry.hardlink, entry.hardlink.size() - 1);
+        create_hardlink(from.get(), entry.hardlink.back(), parent, leaf);
+        break;
+      }
+      case Kind::directory:
+        create_directory(parent, leaf, entry.perm, existing_directory);
+        if (entry.has_mtime) dir_times_.push_back({entry.parts, entry.mtime});
+        break;
+      case Kind::symlink:
+        create_symlink(parent, leaf, entry.symlink);
+        break;
+      case Kind::file: {
+        Fd file = create_file(parent, leaf, entry.perm);
+        copy_data(reader, file.get(), entry.name, entry.size);
+        if (entry.has_mtime) {
+          const timespec times[2] = {{0, UTIME_OMIT}, entry.mtime};
           ::futimens(file.get(), times);
         }
-        if (const int error = file.close()) refuse(name, "closing the file failed: " + errno_text(error));
+        if (const int error = file.close()) refuse(entry.name, "closing the file failed: " + errno_text(error));
+        break;
       }
-    } catch (const ExtractError&) {
-      throw;  // already names the archive and the entry
-    } catch (const Error& e) {
-      refuse(name, e.what());
     }
   }
 
@@ -336,9 +389,10 @@ class Extraction {
   // the archive has built it so far, following every symlink of the archive
   // met on the way as the kernel would. False when the walk would leave the
   // top-level directory, meets an absolute target, or loops (> 40 links).
+  // Each step is one lookup of the path walked so far.
   bool resolves_inside(const std::vector<std::string>& link, const std::string& target) const {
     if (link.size() < 2 || target.empty() || target.front() == '/') return false;
-    std::vector<std::string> at(link.begin(), link.end() - 1);
+    WalkPath at(std::vector<std::string>(link.begin(), link.end() - 1));
     std::deque<std::string> pending;
     for (auto& part : split(target)) pending.push_back(part);
     int hops = 0;
@@ -347,21 +401,22 @@ class Extraction {
       pending.pop_front();
       if (part == ".") continue;
       if (part == "..") {
-        if (at.size() <= 1) return false;
-        at.pop_back();
+        if (at.depth() <= 1) return false;
+        at.pop();
         continue;
       }
-      at.push_back(part);
-      auto seen = seen_.find(join(at, at.size()));
+      at.push(part);
+      if (at.depth() > limits_.max_depth) continue;  // deeper than any entry: no symlink there
+      auto seen = seen_.find(at.text());
       if (seen != seen_.end() && seen->second.kind == Kind::symlink) {
         const std::string& next = seen->second.link;
         if (++hops > 40 || next.empty() || next.front() == '/') return false;
-        at.pop_back();
+        at.pop();
         const auto parts = split(next);
         pending.insert(pending.begin(), parts.begin(), parts.end());
       }
     }
-    return !at.empty() && at.front() == top_;
+    return at.depth() > 0 && at.first() == top_;
   }
 
   // A symlink may be checked before a later entry changes what it resolves
@@ -372,7 +427,7 @@ class Extraction {
     for (const auto& [name, node] : seen_) {
       if (node.kind != Kind::symlink) continue;
       if (!resolves_inside(split(name), node.link))
-        refuse(name, "symlink to '" + node.link + "' resolves outside the tree or loops");
+        refuse(name, "symlink to " + named(node.link) + " resolves outside the tree or loops");
       std::error_code ec;
       const fs::path resolved = fs::weakly_canonical(work_ / name, ec);
       if (ec || !is_within(tree, resolved)) refuse(name, "symlink resolves outside the tree");
@@ -380,15 +435,16 @@ class Extraction {
   }
 
   // Directory times last (creating entries changes them), through
-  // descriptors opened without following symlinks.
-  void set_directory_times() const {
+  // descriptors opened without following symlinks, in archive order so the
+  // chain of open directories is reused.
+  void set_directory_times() {
     for (const auto& [parts, time] : dir_times_) {
       try {
-        Fd dir = open_dir(parts, parts.size(), false);
+        const int dir = dirs_.open(parts, parts.size(), false);
         const timespec times[2] = {{0, UTIME_OMIT}, time};
-        ::futimens(dir.get(), times);
+        ::futimens(dir, times);
       } catch (const Error& e) {
-        fail(e.what(), e.status());
+        fail(e.what());
       }
     }
   }
@@ -400,7 +456,7 @@ class Extraction {
   FileSource source_;
   std::unique_ptr<TarStream> stream_;
   std::string stream_error_;
-  Fd root_;
+  DirectoryChain dirs_;
   std::map<std::string, Node> seen_;
   std::string top_;
   std::vector<std::pair<std::vector<std::string>, timespec>> dir_times_;
@@ -415,8 +471,8 @@ fs::path make_work_dir(const fs::path& dest) {
 
 }  // namespace
 
-void extract_archive(const fs::path& archive, const fs::path& dest, const ExtractLimits& limits,
-                     const TreeCheck& validate, const std::string& expected_sha256) {
+ExtractStats extract_archive(const fs::path& archive, const fs::path& dest, const ExtractLimits& limits,
+                             const TreeCheck& validate, const std::string& expected_sha256) {
   std::error_code ec;
   if (!dest.parent_path().empty()) fs::create_directories(dest.parent_path(), ec);
   const fs::path work = make_work_dir(dest);
@@ -430,6 +486,7 @@ void extract_archive(const fs::path& archive, const fs::path& dest, const Extrac
     fs::remove_all(dest);
     fs::rename(top, dest);
     fs::remove(work);
+    return extraction.stats();
   } catch (...) {
     fs::remove_all(work, ec);
     throw;

@@ -37,11 +37,17 @@ struct ExtractError : Error {
   using Error::Error;
 };
 
+// Counted work, for tests that bound it (no wall-clock assertions).
+struct ExtractStats {
+  std::uint64_t entries = 0;
+  std::uint64_t directories_opened = 0;  // by the writer's chain of open directories
+};
+
 // With `expected_sha256`, the archive's bytes are hashed while they are
 // extracted and a mismatch fails the extraction: what is extracted is
 // exactly what was verified, even if the file changes after verification.
-void extract_archive(const std::filesystem::path& archive, const std::filesystem::path& dest,
-                     const ExtractLimits& limits, const TreeCheck& validate = {},
-                     const std::string& expected_sha256 = {});
+ExtractStats extract_archive(const std::filesystem::path& archive, const std::filesystem::path& dest,
+                             const ExtractLimits& limits, const TreeCheck& validate = {},
+                             const std::string& expected_sha256 = {});
 
 }  // namespace allocpipe

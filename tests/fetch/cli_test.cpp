@@ -2,6 +2,7 @@
 // bad values are usage errors, old flags keep working, the record names
 // earlier failures.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "http_server.h"
@@ -350,4 +351,68 @@ TEST(Cli, PinnedFileMissingFromTheTreeFails) {
   EXPECT_EQ(r.code, 1) << r.output;
   EXPECT_TRUE(contains(r.output, "pinned file COPYING is missing from the source tree")) << r.output;
   EXPECT_FALSE(fs::exists(dir / "src"));
+}
+
+// ---- bounded cost and clean output through the real binary ----
+
+TEST(Cli, LocalMirrorFileThatIsAFifoIsRefusedNotRead) {
+  // Reading a FIFO would block until a writer comes: `timeout` bounds a
+  // regression, the assertions are on the refusal.
+  for (const char* kind : {"fifo", "char-device"}) {
+    SCOPED_TRACE(kind);
+    TempDir dir;
+    fs::create_directories(dir / "mirror");
+    if (std::string(kind) == "fifo")
+      ASSERT_EQ(::mkfifo((dir / "mirror" / file_name).c_str(), 0644), 0);
+    else
+      fs::create_symlink("/dev/zero", dir / "mirror" / file_name);  // a device that never ends
+    HttpServer missing([](const std::string&) { return Response{404, "no", {}}; });
+    const ExitStatus r = run_process(
+        plus({"/usr/bin/timeout", "-s", "KILL", "60", fetch_binary(), "--cache", (dir / "cache").string(), "--file", file_name,
+              "--sha256", sha_of(good_archive), "--url", missing.url("/toy.tar.gz"), "--mirror",
+              (dir / "mirror").string(), "--debian-mode", "off", "--attempts", "1"},
+             {}),
+        dir / "log");
+    EXPECT_EQ(r.code, 3) << r.output;
+    EXPECT_TRUE(contains(r.output, (dir / "mirror" / file_name).string() + ": is a " +
+                                       (std::string(kind) == "fifo" ? "FIFO" : "character device") +
+                                       ", not a regular file: refused, not read"))
+        << r.output;
+  }
+}
+
+TEST(Cli, DeepNestingFailsWithStatus1AndTheDepthFlagReachesTheExtractor) {
+  std::string name = "toy-1.0/";
+  for (int i = 0; i < 10000; ++i) name += "d/";
+  const std::string deep =
+      compress(RawTar().dir("toy-1.0/").pax({{"path", name + "f"}}).file("ignored", "x").end().bytes(), Compression::gzip);
+  {
+    TempDir dir;
+    const ExitStatus r = fetch_from_mirror(dir, deep, {});
+    EXPECT_EQ(r.code, 1) << r.output;
+    EXPECT_TRUE(contains(r.output, "nested deeper than the limit of 128 directories")) << r.output;
+    EXPECT_FALSE(fs::exists(dir / "src"));
+  }
+  {
+    TempDir dir;
+    const std::string three = compress(tar_bytes(ArchiveBuilder().dir("toy-1.0/").file("toy-1.0/a/b/c", "x")),
+                                       Compression::gzip);
+    EXPECT_EQ(fetch_from_mirror(dir, three, {"--max-depth", "4"}).code, 0);
+    TempDir again;
+    const ExitStatus r = fetch_from_mirror(again, three, {"--max-depth", "3"});
+    EXPECT_EQ(r.code, 1) << r.output;
+    EXPECT_TRUE(contains(r.output, "deeper than the limit of 3 directories")) << r.output;
+  }
+}
+
+TEST(Cli, ArchiveNamesReachStderrEscaped) {
+  TempDir dir;
+  const std::string evil = "toy-1.0/\x1b[31mred\nallocpipe-fetch: fetched fine";
+  const std::string archive =
+      compress(tar_bytes(ArchiveBuilder().dir("toy-1.0/").file("toy-1.0/LICENSE", license).fifo(evil)), Compression::gzip);
+  const ExitStatus r = fetch_from_mirror(dir, archive, {});
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_TRUE(contains(r.output, "toy-1.0/\\x1b[31mred\\x0aallocpipe-fetch: fetched fine")) << r.output;
+  EXPECT_FALSE(contains(r.output, "\x1b")) << "a raw escape character reached stderr";
+  EXPECT_FALSE(contains(r.output, "\nallocpipe-fetch: fetched fine")) << "a name forged a log line";
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "archive_builder.h"
@@ -25,12 +26,16 @@ std::string read(const fs::path& file) {
   return text.str();
 }
 
-// Extracting `builder` must fail with `expected` in the message, leave no
-// destination and no work directory behind, and write nothing outside.
-void expect_refused(const ArchiveBuilder& builder, const std::string& expected,
+// Extracting the archive `make` builds (given the test's directory, so a
+// hostile name can aim at a real place in it) must fail with `expected` in
+// the message, leave no destination and no work directory behind, and
+// create nothing at the places its names aim at: <dir>/out/escaped (one
+// level above the work directory <dir>/out/.src.partial-*, and above the
+// destination <dir>/out/src) and <dir>/escaped (two levels up).
+void expect_refused(const std::function<ArchiveBuilder(const fs::path& dir)>& make, const std::string& expected,
                     ArchiveBuilder::Compression compression = ArchiveBuilder::Compression::gzip) {
   test::TempDir dir;
-  builder.write(dir / "a.tar", compression);
+  make(dir.path()).write(dir / "a.tar", compression);
   fs::create_directories(dir / "out");
   try {
     extract_archive(dir / "a.tar", dir / "out" / "src", ExtractLimits{});
@@ -38,8 +43,14 @@ void expect_refused(const ArchiveBuilder& builder, const std::string& expected,
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
   }
+  EXPECT_FALSE(fs::exists(dir / "out" / "escaped")) << "an entry escaped one level up";
+  EXPECT_FALSE(fs::exists(dir / "escaped")) << "an entry escaped two levels up";
   EXPECT_TRUE(fs::is_empty(dir / "out")) << "partial output left behind";
-  EXPECT_FALSE(fs::exists(dir / "escaped"));
+}
+
+void expect_refused(const ArchiveBuilder& builder, const std::string& expected,
+                    ArchiveBuilder::Compression compression = ArchiveBuilder::Compression::gzip) {
+  expect_refused([&](const fs::path&) { return builder; }, expected, compression);
 }
 
 }  // namespace
@@ -74,9 +85,17 @@ TEST(Extract, ReplacesAnExistingDestinationOnlyOnSuccess) {
 }
 
 TEST(Extract, RefusesNamesOutsideTheTree) {
+  // Relative to the work directory <dir>/out/.src.partial-*: "../escaped" is
+  // <dir>/out/escaped, "../../escaped" and "top/../../../escaped" are <dir>/escaped.
   expect_refused(ArchiveBuilder().file("top/a", "x").file("../escaped", "x"), "'..' component refused");
+  expect_refused(ArchiveBuilder().file("top/a", "x").file("../../escaped", "x"), "'..' component refused");
   expect_refused(ArchiveBuilder().file("top/../../escaped", "x"), "'..' component refused");
-  expect_refused(ArchiveBuilder().file("/tmp/escaped", "x"), "absolute path refused");
+  expect_refused(ArchiveBuilder().file("top/a", "x").file("top/../../../escaped", "x"), "'..' component refused");
+  // An absolute name aimed at <dir>/escaped itself: nothing may be created there.
+  expect_refused([](const fs::path& dir) { return ArchiveBuilder().file("top/a", "x").file((dir / "escaped").string(), "x"); },
+                 "absolute path refused");
+  expect_refused([](const fs::path& dir) { return ArchiveBuilder().file((dir / "escaped").string(), "x"); },
+                 "absolute path refused");
 }
 
 TEST(Extract, RefusesLinksThatLeaveTheTree) {

@@ -627,3 +627,63 @@ TEST(Hostile, InTreeSymlinksAreKept) {
     EXPECT_TRUE(fs::is_symlink(tree / "dangling"));
   }
 }
+
+// ---- bounded cost -------------------------------------------------------------------------
+
+// One small entry nested 10000 directories deep: without a depth limit every
+// per-path step (parent checks, the directory walk) grows with the depth,
+// and many such entries grow with depth squared. Refused at parse time.
+TEST(Hostile, DeepNestingIsRefused) {
+  std::string name = "top/";
+  for (int i = 0; i < 10000; ++i) name += "d/";
+  name += "f";
+  const std::string tar = RawTar().dir("top/").pax({{"path", name}}).file("ignored", "x").end().bytes();
+  expect_refused([&](const fs::path&) { return tar; }, "nested deeper than the limit of 128 directories");
+  ExtractLimits limits;
+  limits.max_depth = 20;
+  const std::string shallow = tar_bytes(ArchiveBuilder().dir("top/").file("top/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/t/u", "x"));
+  expect_refused([&](const fs::path&) { return shallow; }, "deeper than the limit of 20 directories", limits,
+                 {Compression::none});
+}
+
+// Deep but allowed: the work is linear in the archive. Each of 600 nested
+// directories opens one directory more than its parent did, instead of
+// walking from the root again (which would be ~180000 opens).
+TEST(Hostile, DeepTreeCostIsLinear) {
+  constexpr int depth = 600;
+  RawTar tar;
+  std::string name = "top/";
+  tar.dir(name);
+  for (int i = 0; i < depth; ++i) {
+    name += "d/";
+    tar.pax({{"path", name}}).dir("ignored/");
+  }
+  tar.pax({{"path", name + "leaf"}}).file("ignored", "deep\n").end();
+  HostileSite site;
+  ExtractLimits limits;
+  limits.max_depth = depth + 10;
+  write_file(site.archive(), tar.bytes());
+  const ExtractStats stats = extract_archive(site.archive(), site.dest(), limits);
+  fs::path leaf = site.dest();
+  for (int i = 0; i < depth; ++i) leaf /= "d";
+  EXPECT_EQ(read_file(leaf / "leaf"), "deep\n");
+  EXPECT_EQ(stats.entries, static_cast<std::uint64_t>(depth + 2));
+  EXPECT_LE(stats.directories_opened, 3 * stats.entries) << "directory opens grow faster than the entries";
+}
+
+// Names from the archive reach the error text escaped, never as raw control
+// characters (a terminal escape sequence, a newline that fakes a log line).
+TEST(Hostile, NamesInErrorsAreEscaped) {
+  const std::string evil = "top/\x1b[31mred\nallocpipe-fetch: all good\x07";
+  const std::string bytes = tar_bytes(ArchiveBuilder().dir("top/").fifo(evil));
+  HostileSite site;
+  write_file(site.archive(), bytes);
+  try {
+    extract_archive(site.archive(), site.dest(), {});
+    FAIL() << "a FIFO was extracted";
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_TRUE(contains(what, "top/\\x1b[31mred\\x0aallocpipe-fetch: all good\\x07")) << what;
+    for (const char c : what) EXPECT_TRUE(c >= 0x20 && c < 0x7f) << "raw byte " << int(c) << " in: " << what;
+  }
+}

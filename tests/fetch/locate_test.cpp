@@ -86,7 +86,9 @@ TEST(Locate, TriesMirrorsInOrderAndReportsEveryPlace) {
   const Cache empty(other / "cache");
   options.mirrors = {bad.url("/m"), missing.url("/m")};
   const std::string report = failure_of(spec_for(missing.url("/upstream.tar.gz")), empty, options);
-  EXPECT_TRUE(contains(report, "cache " )) << report;
+  EXPECT_TRUE(contains(report, "\n  - cache " + (other / "cache" / "sha256" / sha_of(payload)).string() +
+                                   " (mimalloc-9.9.9.tar.gz): miss\n"))
+      << "the report must name the cache entry looked up and its outcome:\n" << report;
   EXPECT_TRUE(contains(report, bad.url("/m/mimalloc-9.9.9.tar.gz") + ": sha256 mismatch")) << report;
   EXPECT_TRUE(contains(report, missing.url("/m/mimalloc-9.9.9.tar.gz") + ": HTTP 404")) << report;
   EXPECT_TRUE(contains(report, missing.url("/upstream.tar.gz") + ": HTTP 404")) << report;
