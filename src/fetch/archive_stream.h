@@ -2,17 +2,19 @@
 //
 //   raw file --(hashed while read)--> decoder --> tar scanner --> libarchive
 //
-// The decoder (gzip via zlib, bzip2 via libbz2, xz via liblzma, or none) runs
-// every integrity check its format has (gzip CRC-32 and length, bzip2 block
-// and stream CRCs, xz check) and refuses trailing garbage. The scanner checks
-// the tar structure strictly before libarchive parses a byte of it: header
+// The decoder is libarchive's gzip, bzip2 or xz filter, one layer only,
+// picked by the magic number (zip and other formats are refused by name),
+// or none. Integrity of the compressed bytes is the archive's SHA-256, not
+// a CRC (README, "Security model"). The scanner checks the tar structure
+// strictly before libarchive's tar parser reads a byte of it: header
 // checksums and magic, numeric fields, pax records (well-formed, no NUL in
 // any value, no sparse-file keys), GNU long names (no embedded NUL), header
 // sizes, the allowed entry types, zero-size links/directories, the
-// end-of-archive marker, and nothing but zeros after it. Where libarchive is
-// lenient (it ignores gzip CRCs, truncates pax paths at NUL, accepts a
-// missing end marker, guesses hard-link sizes) the scanner fails closed, so
-// libarchive only ever sees archives whose meaning is unambiguous.
+// end-of-archive marker, and nothing but zeros after it. Where libarchive's
+// tar parser is lenient (it truncates pax paths at NUL, accepts a missing
+// end marker, guesses hard-link sizes) the scanner fails closed, so the
+// parser only ever sees archives whose meaning is unambiguous. The byte and
+// ratio limits apply to what the decoder produces, whoever decodes.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -74,9 +76,10 @@ class MemorySource : public ByteSource {
   std::size_t pos_ = 0;
 };
 
-// Decompresses `raw`, detected from its first bytes. read() returns 0 only
-// once the compressed stream ended properly and the rest of `raw` is empty
-// (or, for gzip and bzip2, only zero bytes, as gzip(1) tolerates).
+// Decompresses `raw`, detected from its first bytes. read() returns 0 at
+// the end of the (last) compressed stream; a truncated or corrupt stream
+// throws Error. What follows the compressed data is ignored, as gzip(1),
+// bzip2(1) and libarchive ignore it: those bytes are pinned like the rest.
 class Decoder {
  public:
   virtual ~Decoder() = default;
