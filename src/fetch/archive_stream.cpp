@@ -271,6 +271,9 @@ void TarScanner::feed(const unsigned char* data, std::size_t size) {
   }
 }
 
+// One 512-byte header: parse (checksum, magic, size), classify (extension
+// header or entry, and what an entry of that type may declare), then account
+// for the entry (count, declared bytes) and skip its data.
 void TarScanner::on_header(const unsigned char* h) {
   const std::string at = " at offset " + str(header_offset_);
   if (std::all_of(h, h + 512, [](unsigned char c) { return c == 0; })) {
@@ -278,20 +281,26 @@ void TarScanner::on_header(const unsigned char* h) {
     state_ = State::end;
     return;
   }
+  check_checksum_and_magic(h, at);
+  const std::uint64_t size = parse_size(h + 124, at);
+  const char type = static_cast<char>(h[156]);
+  if (type == 'x' || type == 'g' || type == 'L' || type == 'K') return begin_extension(type, size, at);
+  const bool has_link_name = h[157] != 0 || link_name_pending_;
+  account_entry(entry_data_size(type, size, has_link_name, at), at);
+}
 
-  // Checksum: the field holds octal digits, spaces or NULs; the sum may be
-  // over unsigned or (old BSD/Solaris tars) signed bytes, as libarchive accepts.
+// The checksum field holds octal digits, spaces or NULs; the sum may be over
+// unsigned or (old BSD/Solaris tars) signed bytes, as libarchive accepts.
+void TarScanner::check_checksum_and_magic(const unsigned char* h, const std::string& at) const {
   std::uint64_t stored = 0;
-  {
-    std::size_t i = 148;
-    while (i < 156 && (h[i] == ' ' || h[i] == '\t')) ++i;
-    for (; i < 156 && h[i] >= '0' && h[i] <= '7'; ++i) stored = stored * 8 + static_cast<unsigned>(h[i] - '0');
-    for (std::size_t j = 148; j < 156; ++j)
-      if (h[j] != ' ' && h[j] != '\0' && (h[j] < '0' || h[j] > '7')) fail("malformed header checksum field" + at);
-  }
+  std::size_t i = 148;
+  while (i < 156 && (h[i] == ' ' || h[i] == '\t')) ++i;
+  for (; i < 156 && h[i] >= '0' && h[i] <= '7'; ++i) stored = stored * 8 + static_cast<unsigned>(h[i] - '0');
+  for (std::size_t j = 148; j < 156; ++j)
+    if (h[j] != ' ' && h[j] != '\0' && (h[j] < '0' || h[j] > '7')) fail("malformed header checksum field" + at);
   long unsigned_sum = 0, signed_sum = 0;
-  for (std::size_t i = 0; i < 512; ++i) {
-    const unsigned char c = (i >= 148 && i < 156) ? ' ' : h[i];
+  for (std::size_t k = 0; k < 512; ++k) {
+    const unsigned char c = (k >= 148 && k < 156) ? ' ' : h[k];
     unsigned_sum += c;
     signed_sum += static_cast<signed char>(c);
   }
@@ -299,10 +308,12 @@ void TarScanner::on_header(const unsigned char* h) {
     fail("header checksum mismatch" + at + " (damaged, or not a tar archive)");
   if (std::memcmp(h + 257, "ustar", 5) != 0)
     fail("no ustar magic in the header" + at + ": not a POSIX or GNU tar archive (old v7 tar is not accepted)");
+}
 
-  // Size: strict octal (digits, then only spaces/NULs) or positive base-256.
+// The 12-byte size field: strict octal (digits, then only spaces/NULs) or
+// positive base-256.
+std::uint64_t TarScanner::parse_size(const unsigned char* f, const std::string& at) const {
   std::uint64_t size = 0;
-  const unsigned char* f = h + 124;
   if (f[0] & 0x80) {
     if (f[0] != 0x80) fail("negative or malformed base-256 size" + at);
     for (std::size_t i = 1; i < 12; ++i) {
@@ -310,42 +321,43 @@ void TarScanner::on_header(const unsigned char* h) {
       size = (size << 8) | f[i];
     }
     if (size > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) fail("size too large" + at);
-  } else {
-    std::size_t i = 0;
-    while (i < 12 && (f[i] == ' ' || f[i] == '\t')) ++i;
-    for (; i < 12 && f[i] >= '0' && f[i] <= '7'; ++i) size = size * 8 + static_cast<unsigned>(f[i] - '0');
-    for (; i < 12 && (f[i] == ' ' || f[i] == '\0'); ++i) {
-    }
-    if (i != 12) fail("malformed size field" + at);
+    return size;
   }
+  std::size_t i = 0;
+  while (i < 12 && (f[i] == ' ' || f[i] == '\t')) ++i;
+  for (; i < 12 && f[i] >= '0' && f[i] <= '7'; ++i) size = size * 8 + static_cast<unsigned>(f[i] - '0');
+  for (; i < 12 && (f[i] == ' ' || f[i] == '\0'); ++i) {
+  }
+  if (i != 12) fail("malformed size field" + at);
+  return size;
+}
 
-  const char type = static_cast<char>(h[156]);
-  const bool has_link_name = h[157] != 0 || link_name_pending_;
-  std::uint64_t data = 0;
+// A pax ('x', 'g') or GNU long-name ('L', 'K') header: its data is collected
+// and checked (on_special_complete) before the entry it applies to.
+void TarScanner::begin_extension(char type, std::uint64_t size, const std::string& at) {
+  if (++specials_in_row_ > 8) fail("more than 8 extension headers in a row" + at);
+  const char* what = (type == 'L' || type == 'K') ? "GNU long-name header" : "pax extended header";
+  if (size > limits_.max_header_bytes)
+    fail(std::string(what) + " of " + str(size) + " bytes" + at + " exceeds the limit of " +
+         str(limits_.max_header_bytes) + " bytes");
+  special_type_ = type;
+  special_size_ = size;
+  special_padding_ = padding(size);
+  special_.clear();
+  state_ = State::special;
+  if (size == 0) on_special_complete();
+}
+
+// The data bytes an entry of `type` carries; refuses types outside the
+// allow-list and fields a reader would have to guess about.
+std::uint64_t TarScanner::entry_data_size(char type, std::uint64_t size, bool has_link_name,
+                                          const std::string& at) const {
   switch (type) {
-    case 'x':
-    case 'g':
-    case 'L':
-    case 'K': {
-      if (++specials_in_row_ > 8) fail("more than 8 extension headers in a row" + at);
-      const char* what = (type == 'L' || type == 'K') ? "GNU long-name header" : "pax extended header";
-      if (size > limits_.max_header_bytes)
-        fail(std::string(what) + " of " + str(size) + " bytes" + at + " exceeds the limit of " +
-             str(limits_.max_header_bytes) + " bytes");
-      special_type_ = type;
-      special_size_ = size;
-      special_padding_ = padding(size);
-      special_.clear();
-      state_ = State::special;
-      if (size == 0) on_special_complete();
-      return;
-    }
     case '0':
     case '\0':
     case '7':
       if (has_link_name) fail("a regular-file entry carries a link name" + at);
-      data = pax_size_ ? *pax_size_ : size;
-      break;
+      return pax_size_ ? *pax_size_ : size;
     case '1':
     case '2':
     case '3':
@@ -357,10 +369,13 @@ void TarScanner::on_header(const unsigned char* h) {
       if (size != 0 || (pax_size_ && *pax_size_ != 0))
         fail("a link, directory or device entry declares a non-zero size" + at);
       if (has_link_name && type != '1' && type != '2') fail("a directory or device entry carries a link name" + at);
-      break;
+      return 0;
     default:
       fail("unsupported tar entry type '" + printable(std::string(1, type)) + "' (" + describe_type(type) + ")" + at);
   }
+}
+
+void TarScanner::account_entry(std::uint64_t data, const std::string& at) {
   if (++entries_ > limits_.max_entries) fail("more than " + str(limits_.max_entries) + " entries");
   if (data > limits_.max_total_bytes - std::min(declared_, limits_.max_total_bytes))
     fail("entries declare more than the limit of " + str(limits_.max_total_bytes) + " bytes (an entry" + at +

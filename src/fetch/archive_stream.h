@@ -100,6 +100,11 @@ class TarScanner {
  private:
   enum class State { header, special, skip, end };
   void on_header(const unsigned char* block);
+  void check_checksum_and_magic(const unsigned char* block, const std::string& at) const;
+  std::uint64_t parse_size(const unsigned char* field, const std::string& at) const;
+  void begin_extension(char type, std::uint64_t size, const std::string& at);
+  std::uint64_t entry_data_size(char type, std::uint64_t size, bool has_link_name, const std::string& at) const;
+  void account_entry(std::uint64_t data, const std::string& at);
   void on_special_complete();
   void check_pax_records(const std::string& data, bool global);
   [[noreturn]] void fail(const std::string& why) const;
