@@ -2,12 +2,16 @@
 # includes this file, so after add_subdirectory(bench) the parent can call:
 #
 #   allocpipe_bench_register(NAME <label> LIBRARY <abs path> [DEPENDS <target>...] [IF_BUILT])
-#       IF_BUILT: a library absent at run time is reported "not measured", not an error.
+#       IF_BUILT: NAME is a superbuild id; the runner reads <STATUS_DIR>/NAME.status:
+#       NOT BUILT is reported "not measured" (with the reason), BUILT is
+#       measured, and a failed build (no status, or the library missing) is
+#       an error: a run never passes having quietly measured less.
 #       Adds a preloadable allocator library to the matrix. LIBRARY may be a
 #       generator expression such as $<TARGET_FILE:mimalloc-3.0.1>; DEPENDS
 #       names targets that build it (the qualify target depends on them).
-#   allocpipe_bench_finish()
-#       Once, after the last register: creates the `qualify` custom target
+#   allocpipe_bench_finish([STATUS_DIR <dir>])
+#       Once, after the last register (STATUS_DIR: the superbuild's status/
+#       directory, required when a library was registered IF_BUILT): creates the `qualify` custom target
 #       (full run over the registered libraries + glibc, report under
 #       ${CMAKE_BINARY_DIR}/qualify/) and the ctest tests bench.quick and
 #       bench.gate (LABELS bench).
@@ -56,12 +60,22 @@ function(allocpipe_bench_register)
 endfunction()
 
 function(allocpipe_bench_finish)
+  cmake_parse_arguments(PARSE_ARGV 0 ARG "" "STATUS_DIR" "")
+  if(ARG_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "allocpipe_bench_finish: unexpected arguments: ${ARG_UNPARSED_ARGUMENTS}")
+  endif()
   get_property(finished GLOBAL PROPERTY ALLOCPIPE_BENCH_FINISHED)
   if(finished)
     message(FATAL_ERROR "allocpipe_bench_finish: called twice")
   endif()
   set_property(GLOBAL PROPERTY ALLOCPIPE_BENCH_FINISHED TRUE)
   get_property(lib_args GLOBAL PROPERTY ALLOCPIPE_BENCH_LIB_ARGS)
+  if("--lib-if-built" IN_LIST lib_args)
+    if(NOT ARG_STATUS_DIR)
+      message(FATAL_ERROR "allocpipe_bench_finish: STATUS_DIR <dir> is required: a library was registered IF_BUILT")
+    endif()
+    list(APPEND lib_args --status-dir "${ARG_STATUS_DIR}")
+  endif()
   get_property(deps GLOBAL PROPERTY ALLOCPIPE_BENCH_DEPENDS)
   set(runner $<TARGET_FILE:allocpipe-qualify>)
   set(workload $<TARGET_FILE:allocpipe-relay-workload>)

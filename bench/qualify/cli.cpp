@@ -1,4 +1,3 @@
-#include <iostream>
 #include "cli.h"
 
 #include <sys/stat.h>
@@ -9,7 +8,11 @@
 #include <climits>
 #include <cmath>
 #include <cstdlib>
+#include <iostream>
 #include <set>
+#include <stdexcept>
+
+#include "build_status.h"
 
 namespace apq {
 namespace {
@@ -64,6 +67,31 @@ double parse_number(const std::string& text, const std::string& what) {
     throw UsageError(what + ": expected a non-negative number, got '" + text + "'");
   }
   return v;
+}
+
+// --lib-if-built NAME=PATH: measured when DIR/NAME.status says BUILT and
+// PATH exists; left out ("not measured", with the reason) when it says NOT
+// BUILT and PATH is absent; anything else is a failed build and an error,
+// never a run that quietly measures less.
+bool built_here(const std::string& status_dir, const std::string& name, const std::string& path,
+                std::vector<std::pair<std::string, std::string>>& not_measured) {
+  const std::string what = "--lib-if-built " + name;
+  if (status_dir.empty()) throw UsageError(what + ": needs --status-dir DIR (the superbuild's status/ directory)");
+  BuildStatus status;
+  try {
+    status = read_build_status(status_dir + "/" + name + ".status");
+  } catch (const std::runtime_error& e) {
+    throw UsageError(what + ": " + e.what());
+  }
+  const bool present = ::access(path.c_str(), F_OK) == 0;
+  if (status.built && !present) throw UsageError(what + ": the status says BUILT but '" + path + "' does not exist");
+  if (!status.built && present) throw UsageError(what + ": the status says NOT BUILT but '" + path + "' exists");
+  if (!status.built) {
+    if (status.reason.rfind(name + ": ", 0) == 0) status.reason.erase(0, name.size() + 2);
+    std::cerr << "allocpipe-qualify: not measured: " << name << ": " << status.reason << "\n";
+    not_measured.emplace_back(name, status.reason);
+  }
+  return status.built;
 }
 
 void add_arm(std::vector<Arm>& arms, Arm arm) {
@@ -151,6 +179,7 @@ Config parse_cli(const std::vector<std::string>& args) {
   Config c;
   bool glibc = false;
   std::vector<std::string> arm_specs;
+  std::vector<std::pair<Arm, std::string>> lib_specs;  // (arm, --lib or --lib-if-built), resolved after --status-dir
   std::set<std::string> seen;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -173,15 +202,10 @@ Config parse_cli(const std::vector<std::string>& args) {
         throw UsageError("--lib: name '" + arm.name + "' must be 1-100 characters of [A-Za-z0-9._+-]");
       }
       if (arm.name == "glibc") throw UsageError("--lib: the name 'glibc' is reserved for --glibc");
-      // --lib-if-built: the superbuild may have skipped a library whose
-      // source no place served; say so instead of failing the whole run.
-      if (a == "--lib-if-built" && ::access(v.substr(eq + 1).c_str(), F_OK) != 0) {
-        std::cerr << "allocpipe-qualify: not measured: " << arm.name << ": " << v.substr(eq + 1)
-                  << " was not built here\n";
-        continue;
-      }
-      arm.library = absolute_existing_file(v.substr(eq + 1), "--lib " + arm.name);
-      add_arm(c.arms, std::move(arm));
+      arm.library = v.substr(eq + 1);
+      lib_specs.emplace_back(std::move(arm), a);
+    } else if (a == "--status-dir") {
+      c.status_dir = value("DIR");
     } else if (a == "--glibc") {
       glibc = true;
     } else if (a == "--arm") {
@@ -221,6 +245,11 @@ Config parse_cli(const std::vector<std::string>& args) {
     }
   }
   if (c.workload.empty()) throw UsageError("--workload: required (path of allocpipe-relay-workload)");
+  for (auto& [arm, flag] : lib_specs) {
+    if (flag == "--lib-if-built" && !built_here(c.status_dir, arm.name, arm.library, c.not_measured)) continue;
+    arm.library = absolute_existing_file(arm.library, "--lib " + arm.name);
+    add_arm(c.arms, std::move(arm));
+  }
   if (glibc) {
     Arm g;
     g.name = g.base = "glibc";
@@ -249,7 +278,8 @@ std::string usage() {
   return R"(usage: allocpipe-qualify --workload PATH [--lib NAME=PATH]... [--glibc]
          [--arm [LABEL=]BASE:ENV=VALUE[,ENV=VALUE...]]... [--quick] [--repeats N]
          [--out DIR] [--sample-ms MS] [--run-timeout S] [--workload-arg ARG]...
-         [--title TEXT] [--no-png] [--check] [--lib-if-built NAME=PATH]...
+         [--title TEXT] [--no-png] [--check]
+         [--lib-if-built NAME=PATH]... --status-dir DIR
          [--gate --baseline NAME --candidate NAME
                  [--max-slope-margin MB_PER_SIM_HOUR] [--max-rss-margin FRACTION|PERCENT]]
 
@@ -261,6 +291,9 @@ samples.csv, runs.csv, summary.md, chart.svg, chart.png, logs/.
                     e.g. mimalloc-3.0.1:MIMALLOC_PURGE_DELAY=0
                          jemalloc-5.3.0:MALLOC_CONF=background_thread:true
                          glibc:ALLOCPIPE_MALLOC_TRIM_IN_QUIET=1
+  --lib-if-built    a library of the superbuild: measured if DIR/NAME.status
+                    (--status-dir) says BUILT, listed as not measured if it
+                    says NOT BUILT; a failed build (no status) is an error
   --check           re-read the written report and fail (exit 1) unless it is
                     complete and sane (numbers present, live bytes <= RSS)
   --gate            exit 1 when the candidate's median slope exceeds the

@@ -49,6 +49,8 @@ struct Config {
   bool png = true;
   bool check = false;
   GateSpec gate;
+  std::string status_dir;  // --status-dir: the superbuild's status/<id>.status files
+  std::vector<std::pair<std::string, std::string>> not_measured;  // --lib-if-built arms not built: name, reason
 };
 
 // Parses argv (without argv[0]). Throws UsageError naming the argument and

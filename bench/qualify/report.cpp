@@ -128,6 +128,12 @@ std::string summary_markdown(const Session& s) {
     md << "\n";
   }
 
+  if (!s.config.not_measured.empty()) {
+    md << "## Not measured (not built here)\n\n";
+    for (const auto& [name, reason] : s.config.not_measured) md << "- " << md_escape(name) << ": " << md_escape(reason) << "\n";
+    md << "\n";
+  }
+
   md << "## Arms\n\n| arm | allocator (its own banner) | LD_PRELOAD | environment |\n|---|---|---|---|\n";
   for (const auto& arm : s.config.arms) {
     std::string banner = "n/a";

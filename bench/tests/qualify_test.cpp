@@ -1,8 +1,12 @@
 // Unit tests of the runner's pieces, and the workload's determinism.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -107,6 +111,54 @@ TEST(Cli, ValidCommandLine) {
   EXPECT_DOUBLE_EQ(c.gate.max_rss_margin, 0.05);
 }
 
+// --lib-if-built reads the superbuild's status file: NOT BUILT is left out
+// and listed, BUILT is measured, a failed build is an error.
+TEST(Cli, LibIfBuiltFollowsTheBuildStatus) {
+  const std::string dir = std::string(::testing::TempDir()) + "/apq-status-" + std::to_string(::getpid());
+  make_dirs(dir);
+  const std::string lib = dir + "/libx.so";
+  write_file_atomic(lib, "not really a library\n");
+  auto parse = [&](const std::string& status_text, const std::string& path) {
+    if (status_text.empty()) {
+      std::remove((dir + "/x.status").c_str());
+    } else {
+      write_file_atomic(dir + "/x.status", status_text);
+    }
+    auto args = base_args();
+    for (const std::string& a : {std::string("--glibc"), std::string("--lib-if-built"), "x=" + path,
+                                 std::string("--status-dir"), dir}) {
+      args.push_back(a);
+    }
+    return parse_cli(args);
+  };
+  const Config skipped = parse("NOT BUILT: x: could not obtain the source (test)\n", dir + "/absent.so");
+  ASSERT_EQ(skipped.arms.size(), 1u);
+  EXPECT_EQ(skipped.arms[0].name, "glibc");
+  ASSERT_EQ(skipped.not_measured.size(), 1u);
+  EXPECT_EQ(skipped.not_measured[0].first, "x");
+  EXPECT_EQ(skipped.not_measured[0].second, "could not obtain the source (test)");
+
+  const Config built = parse("BUILT: x: " + lib + "\n", lib);
+  ASSERT_EQ(built.arms.size(), 2u);
+  EXPECT_EQ(built.arms[0].name, "x");
+  EXPECT_TRUE(built.not_measured.empty());
+
+  auto refused = [&](const std::string& status_text, const std::string& path) {
+    try {
+      parse(status_text, path);
+    } catch (const UsageError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_NE(refused("", dir + "/absent.so").find("no build status " + dir + "/x.status"), std::string::npos);
+  EXPECT_NE(refused("FAILED: x: configure failed\n", dir + "/absent.so").find("says 'FAILED: x: configure failed'"),
+            std::string::npos);
+  EXPECT_NE(refused("BUILT: x: gone\n", dir + "/absent.so").find("says BUILT but"), std::string::npos);
+  EXPECT_NE(refused("NOT BUILT: x: no source\n", lib).find("says NOT BUILT but"), std::string::npos);
+  EXPECT_NE(usage_error({"--glibc", "--lib-if-built", "x=/nowhere.so"}).find("needs --status-dir"), std::string::npos);
+}
+
 TEST(Smaps, ParsesRollup) {
   const std::string text =
       "55d0c0a00000-7ffd1b3fe000 ---p 00000000 00:00 0 [rollup]\n"
@@ -174,6 +226,90 @@ TEST(Analysis, SteadyStateAndSlopeUseQuietWindows) {
   EXPECT_NEAR(m.cpu_s, 2, 1e-9);
   EXPECT_NEAR(m.peak_rss_mb, 300, 1e-9);
   EXPECT_EQ(m.quiet_samples, 6u);
+}
+
+// Grows 10 MB per hour for the first four hours, then stays flat: the slope
+// over the last half (hours 5..9) is 0 while the slope over all hours is
+// clearly positive, and the steady state is the plateau.
+RunRecord grow_then_flat_run() {
+  RunRecord r = synthetic_run(100, 0, 10);
+  for (auto& s : r.samples) {
+    const double mb = 100 + 10.0 * std::min(s.hour, 4) + (s.phase == "busy" ? 50 : 0);
+    s.mem.anon_kb = static_cast<int64_t>(mb * 1024);
+    s.mem.rss_kb = s.mem.anon_kb + 4096;
+  }
+  return r;
+}
+
+TEST(Analysis, SlopeIsOverTheLastHalfOnly) {
+  const RunRecord r = grow_then_flat_run();
+  std::vector<std::pair<double, double>> all_hours;
+  for (int h = 0; h < 10; ++h) all_hours.emplace_back(h, 100 + 10.0 * std::min(h, 4));
+  ASSERT_GT(ols_slope(all_hours), 3.0);  // what a slope over every hour would say
+  const RunMetrics m = compute_metrics(r);
+  EXPECT_NEAR(m.slope_mb_per_h, 0.0, 1e-9);
+  EXPECT_NEAR(m.steady_anon_mb, 140, 1e-6);
+  EXPECT_NEAR(m.steady_rss_mb, 144, 1e-6);
+}
+
+// Every runs.csv value, found by its header name, is the computed metric.
+TEST(Report, RunsCsvColumnsHoldTheirMetrics) {
+  Session s;
+  Arm arm;
+  arm.name = arm.base = "x";
+  s.config.arms = {arm};
+  s.runs = {grow_then_flat_run()};
+  RunRecord& r = s.runs[0];
+  for (int h = 0; h < 10; ++h) r.samples[h * 10 + 9].mem.anon_kb += 512 * (h % 3);  // a non-zero slope
+  r.repeat = 4;
+  r.order = 5;
+  r.wall_s = 12.5;
+  r.done = {{"ops", "7000"}, {"busy_s", "4"}, {"peak_live", "9437184"}, {"lag_max_ms", "17"},
+            {"lag_forgiven_ms", "23"}, {"checksum", "abc123"}, {"cells_dropped", "31"}};
+  r.maxrss_kb = 333 * 1024;
+  r.cpu_user_s = 6.25;
+  r.cpu_sys_s = 1.5;
+  r.error = "none here";
+  s.metrics = {compute_metrics(r)};
+  const RunMetrics& m = s.metrics[0];
+  const auto rows = parse_csv(runs_csv(s));
+  ASSERT_EQ(rows.size(), 2u);
+  ASSERT_EQ(rows[0], runs_columns());
+  ASSERT_EQ(rows[1].size(), rows[0].size());
+  std::map<std::string, std::string> by_name;
+  for (size_t i = 0; i < rows[0].size(); ++i) {
+    EXPECT_TRUE(by_name.emplace(rows[0][i], rows[1][i]).second) << "column " << rows[0][i] << " appears twice";
+  }
+  const std::map<std::string, std::string> text = {
+      {"arm", "x"}, {"repeat", "4"}, {"order", "5"}, {"banner", "test"}, {"lag_forgiven_ms", "23"},
+      {"checksum", "abc123"}, {"cells_dropped", "31"}, {"exit", "exit 0"}, {"error", "none here"}};
+  const std::map<std::string, double> numbers = {
+      {"cycles", m.cycles},           {"quiet_samples", static_cast<double>(m.quiet_samples)},
+      {"steady_anon_mb", m.steady_anon_mb}, {"steady_rss_mb", m.steady_rss_mb},
+      {"steady_live_mb", m.steady_live_mb}, {"slope_mb_per_h", m.slope_mb_per_h},
+      {"peak_rss_mb", m.peak_rss_mb}, {"peak_live_mb", m.peak_live_mb},
+      {"rss_per_live", m.rss_per_live}, {"ops_per_s", m.ops_per_s},
+      {"cpu_s", m.cpu_s},             {"lag_max_ms", m.lag_max_ms},
+      {"wall_s", r.wall_s}};
+  // The values must tell the columns apart (even rounded), or a swap would go unnoticed.
+  std::set<std::string> distinct;
+  for (const auto& [name, value] : text) distinct.insert(value);
+  for (const auto& [name, value] : numbers) {
+    ASSERT_FALSE(std::isnan(value)) << name;
+    distinct.insert(num(value, 0));
+  }
+  ASSERT_EQ(distinct.size(), text.size() + numbers.size()) << "synthetic values are not all different";
+  for (const auto& [name, value] : text) {
+    ASSERT_TRUE(by_name.count(name)) << "runs.csv has no column " << name;
+    EXPECT_EQ(by_name[name], value) << "runs.csv column " << name;
+  }
+  for (const auto& [name, value] : numbers) {
+    ASSERT_TRUE(by_name.count(name)) << "runs.csv has no column " << name;
+    const std::string& cell = by_name[name];
+    const size_t point = cell.find('.');
+    const int decimals = point == std::string::npos ? 0 : static_cast<int>(cell.size() - point - 1);
+    EXPECT_NEAR(std::stod(cell), value, 0.5 * std::pow(10.0, -decimals) + 1e-9) << "runs.csv column " << name;
+  }
 }
 
 ArmSummary arm_with(const std::string& name, double steady, double slope) {

@@ -2,8 +2,10 @@
 # End to end through the real superbuild, against a loopback HTTP mirror:
 # cache miss -> download -> verify -> extract -> patch -> build -> install;
 # then a no-op rebuild, an offline rebuild from the cache with the server
-# gone, a one-recipe change that rebuilds only its ids, and a one-byte-changed
-# tarball that must fail, name both hashes and leave no library.
+# gone, a one-recipe change that rebuilds only its ids, a one-byte-changed
+# tarball that must fail, name both hashes and leave no library, and a
+# rebuild with a broken recipe over a good build, which must fail and leave
+# no library, manifest or BUILT status behind (packaging would ship them).
 # The "allocator" is a tiny mimalloc-shaped CMake project made here, so the
 # real mimalloc builder logic runs on it.
 set -euo pipefail
@@ -160,4 +162,21 @@ if ls b3/libs/*.so 2>/dev/null; then fail "a library was produced from a tampere
 configure b4 "$work/cache-empty" -DALLOC_MIRRORS="http://127.0.0.1:$port" -DALLOC_BUILD="mimalloc-1.0.0" -DALLOC_MISSING_SOURCE=SKIP
 if build b4 mimalloc-1.0.0 > b4.build.log 2>&1; then fail "SKIP mode skipped a tampered tarball instead of failing"; fi
 grep -q "sha256 mismatch: expected $good, got $bad" b4.build.log || { cat b4.build.log; fail "SKIP mode: report does not name both hashes"; }
+
+echo "== 6. a failed rebuild over a good build leaves no library, manifest or BUILT status"
+kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=
+start_server "$work/mirror"
+configure b5 "$work/cache" -DALLOC_MIRRORS="http://127.0.0.1:$port" -DALLOC_BUILD="mimalloc-1.0.0"
+build b5 mimalloc-1.0.0 > b5.build.log 2>&1 || { cat b5.build.log; fail "the good build before the broken recipe failed"; }
+published="b5/libs/libmimalloc-1.0.0.so b5/libs/libmimalloc-1.0.0.manifest.json"
+for f in $published; do [ -f "$f" ] || fail "the good build did not publish $f"; done
+grep -q '^BUILT' b5/status/mimalloc-1.0.0.status || fail "the good build did not write a BUILT status"
+cp recipes/mimalloc/1.0.0.hash hash-1.0.0.good
+sed -i "s/^sha256  $good  mimalloc-1.0.0.tar.gz$/sha256  $bad  mimalloc-1.0.0.tar.gz/" recipes/mimalloc/1.0.0.hash
+grep -q "$bad" recipes/mimalloc/1.0.0.hash || fail "the test did not manage to break the pin"
+if build b5 mimalloc-1.0.0 > b5.rebuild.log 2>&1; then fail "the rebuild with a wrong pin succeeded"; fi
+grep -q "sha256 mismatch: expected $bad, got $good" b5.rebuild.log || { cat b5.rebuild.log; fail "the failed rebuild does not name both hashes"; }
+for f in $published; do [ ! -e "$f" ] || fail "the failed rebuild left the previous build's $f in place"; done
+if grep -qs '^BUILT' b5/status/mimalloc-1.0.0.status; then fail "the failed rebuild left the status BUILT"; fi
+cp hash-1.0.0.good recipes/mimalloc/1.0.0.hash
 echo "superbuild end-to-end: all checks passed"

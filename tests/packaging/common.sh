@@ -60,3 +60,47 @@ print(len(text), sys.argv[1] in maps)
 ' "$library" 2>&1) || fail "python3 with LD_PRELOAD=$library failed: $out"
   [ "$out" = "88890 True" ] || fail "python3 with LD_PRELOAD=$library: expected '88890 True' (output right, library mapped), got: $out"
 }
+
+# dpkg_verify_clean ROOT WHAT: dpkg --verify of a throwaway root must succeed
+# (exit status 0: the database and file lists could be read) and report
+# nothing (it exits 0 even when it lists modified or missing files, so its
+# report is judged too). stderr is shown, not judged.
+dpkg_verify_clean() {
+  local root=$1 what=$2 out rc=0
+  out=$(dpkg --root="$root" --verify 2>"$root.verify.stderr") || rc=$?
+  [ "$rc" = 0 ] || fail "dpkg --verify after $what exited with status $rc:"$'\n'"$out$(cat "$root.verify.stderr")"
+  [ -z "$out" ] || fail "dpkg --verify after $what:"$'\n'"$out"
+  rm -f "$root.verify.stderr"
+}
+
+# paths_in_deb DEB WORK PATH...: prints "<member>: <path>" for every member
+# of the package (data and control files, symlink targets; .gz files
+# decompressed, ELF files with their debug sections decompressed) that holds
+# one of the PATHs (absolute directories of the build host: source, build,
+# download cache) as a whole path, not as the tail of a longer one such as
+# /usr/src/<id> for a source directory /src.
+paths_in_deb() {
+  local deb=$1 work=$2 member file
+  shift 2
+  rm -rf "$work" && mkdir -p "$work/data" "$work/control"
+  dpkg-deb -x "$deb" "$work/data"
+  dpkg-deb -e "$deb" "$work/control"
+  while IFS= read -r -d '' file; do
+    member=${file#"$work/"}
+    if [ -L "$file" ]; then
+      readlink -- "$file" > "$work/content"
+    elif [[ $file == *.gz ]]; then
+      zcat -- "$file" > "$work/content" || fail "$member: not a valid gzip file"
+    elif [ "$(head -c 4 -- "$file" | od -An -tx1 | tr -d ' \n')" = 7f454c46 ]; then
+      objcopy --decompress-debug-sections -- "$file" "$work/content" || fail "$member: objcopy cannot read it"
+    else
+      cp -- "$file" "$work/content"
+    fi
+    ALLOCPIPE_PATHS=$(printf '%s\n' "$@") perl -e '
+      my @paths = split /\n/, $ENV{ALLOCPIPE_PATHS};
+      local $/; binmode STDIN; my $content = <STDIN>;
+      for my $p (@paths) {
+        print "$ARGV[0]: $p\n" if $content =~ m{(?<![A-Za-z0-9._/+~-])\Q$p\E(?![A-Za-z0-9._+~-])};
+      }' "$member" < "$work/content"
+  done < <(find "$work/data" "$work/control" \( -type f -o -type l \) -print0 | sort -z)
+}

@@ -37,10 +37,8 @@ done
 : > "$work/service-calls.log"
 dpkg_root() { PATH="$work/shims:$PATH" dpkg --root="$root" "$@"; }
 verify() {
-  local out
-  out=$(dpkg --root="$root" --verify 2>&1 | grep -v "^dpkg: warning: files list file for package" || true)
   # Only our packages own files in this root; anything reported is a real defect.
-  [ -z "$out" ] || fail "dpkg --verify after $1:"$'\n'"$out"
+  dpkg_verify_clean "$root" "$1"
   note "dpkg --verify clean after $1"
 }
 installed_version() { dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${db:Status-Abbrev}${Version}' "$1" 2>/dev/null || true; }

@@ -130,14 +130,19 @@ apt_in "$root" apt-get -q -o APT::Update::Error-Mode=any update > "$work/good-up
   || { cat "$work/good-update.log"; fail "apt-get update of the signed repository failed"; }
 apt_in "$root" apt-get -q install "${two[@]}" > "$work/good-install.log" 2>&1 \
   || { cat "$work/good-install.log"; fail "apt-get install ${two[*]} failed"; }
+preloaded=0
 for id in "${two[@]}"; do
   want=$(dpkg-deb -f "${DEB_OF[$first]}" Version)
   [ -z "${DEB_OF[$id]:-}" ] || want=$(dpkg-deb -f "${DEB_OF[$id]}" Version)
   [ "$(status_of "$root" "$id")" = "ii $want" ] || fail "$id is '$(status_of "$root" "$id")' after apt-get install"
-  lib=$(dpkg-query --admindir="$root/var/lib/dpkg" -L "$id" | grep '\.so$' || true)
-  [ -z "$lib" ] || run_preloaded "$root$lib"
+  [ -n "${DEB_OF[$id]:-}" ] || continue  # $first-dbgsym when only one library was built: no library in it
+  lib=$(dpkg-query --admindir="$root/var/lib/dpkg" -L "$id" | grep '\.so$') || fail "$id installed no .so file"
+  [ "$(wc -l <<<"$lib")" = 1 ] || fail "$id installed more than one .so file: $lib"
+  run_preloaded "$root$lib"
+  preloaded=$((preloaded + 1))
 done
-note "signed repository: apt-get update && apt-get install ${two[*]}: installed, preload works"
+[ "$preloaded" -ge 1 ] || fail "no library installed through apt was preloaded"
+note "signed repository: apt-get update && apt-get install ${two[*]}: installed, $preloaded preloaded"
 
 # --- a new revision through the repository, then the rollback
 old=$(dpkg-deb -f "${DEB_OF[$first]}" Version)

@@ -9,6 +9,9 @@
 # a "-secure" name). If COPY_FROM is absent and ALLOCPIPE_NOT_BUILT_STATUS
 # names a status file saying "NOT BUILT", the script prints
 # "smoke: SKIPPED, no check ran" (the test's SKIP_REGULAR_EXPRESSION).
+# With -DALLOCPIPE_STALE_STAMP=F (the command's --stamp F) an old stamp is
+# planted at F first, and F must be gone afterwards: a rejected library never
+# keeps a stamp from an earlier run.
 cmake_minimum_required(VERSION 3.21)
 
 foreach(var ALLOCPIPE_EXPECT_EXIT ALLOCPIPE_EXPECT_REGEX)
@@ -52,6 +55,10 @@ if(DEFINED ALLOCPIPE_COPY_FROM)
     message(STATUS "copied ${ALLOCPIPE_COPY_FROM} -> ${ALLOCPIPE_COPY_TO}")
 endif()
 
+if(DEFINED ALLOCPIPE_STALE_STAMP)
+    file(WRITE "${ALLOCPIPE_STALE_STAMP}" "stamp of an earlier run that passed\n")
+endif()
+
 list(JOIN command " " shown)
 message(STATUS "running (must be rejected): ${shown}")
 execute_process(COMMAND ${command}
@@ -61,6 +68,10 @@ message(STATUS "output:\n${out}${err}")
 if(NOT rc STREQUAL "${ALLOCPIPE_EXPECT_EXIT}")
     message(FATAL_ERROR "expected the harness to reject this with exit status "
                         "${ALLOCPIPE_EXPECT_EXIT}, saw exit status ${rc}")
+endif()
+if(DEFINED ALLOCPIPE_STALE_STAMP AND EXISTS "${ALLOCPIPE_STALE_STAMP}")
+    message(FATAL_ERROR "expected no stamp ${ALLOCPIPE_STALE_STAMP} after exit status ${rc}, "
+                        "saw one (the earlier run's stamp survived, or a new one was written)")
 endif()
 if(NOT "${out}${err}" MATCHES "${ALLOCPIPE_EXPECT_REGEX}")
     message(FATAL_ERROR "expected a message matching '${ALLOCPIPE_EXPECT_REGEX}', saw none "

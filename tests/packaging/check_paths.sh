@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# packaging.paths: no package (library or -dbgsym) holds a path of the build
+# host: the source tree, the build tree, the download cache. Every member is
+# read (README, manifest, copyright, changelog decompressed, control files,
+# the library and its debug info with debug sections decompressed). The
+# clean-build comparison of reproducible.sh cannot see these: a path that is
+# the same in both trees does not differ between them.
+#   check_paths.sh DEBS WORK PATH...
+source "$(dirname "$0")/common.sh"
+debs=$1 work=$2
+shift 2
+require_tools dpkg-deb objcopy perl zcat
+read_index "$debs"
+[ ${#BUILT_IDS[@]} -gt 0 ] || skip "no library was built here, no package to read: ${SKIPPED//$'\n'/; }"
+paths=()
+for path in "$@"; do
+  [[ $path == /?* ]] || fail "expected an absolute directory other than /, got '$path'"
+  paths+=("${path%/}")
+  real=$(realpath -m -- "$path")
+  [ "$real" = "${path%/}" ] || paths+=("$real")
+done
+rm -rf "$work" && mkdir -p "$work"
+found=""
+for id in "${BUILT_IDS[@]}"; do
+  for deb in "${DEB_OF[$id]}" "${DBGSYM_OF[$id]}"; do
+    hits=$(paths_in_deb "$deb" "$work/$(basename "$deb")" "${paths[@]}")
+    [ -z "$hits" ] || found+=$(sed "s|^|$(basename "$deb"): |" <<<"$hits")$'\n'
+  done
+done
+[ -z "$found" ] || fail "build-host paths inside the packages (member: path):"$'\n'"$found"
+note "read every member of ${#BUILT_IDS[@]} package(s) + -dbgsym: none holds ${paths[*]}"
+echo "PASSED"
