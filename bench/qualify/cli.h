@@ -23,6 +23,7 @@ struct Arm {
   std::string base;     // the --lib name or "glibc" it derives from
   std::string library;  // absolute path for LD_PRELOAD; empty for glibc
   EnvList env;
+  std::string debian;   // "PACKAGE=VERSION" of a Debian arm (library found at run time)
 };
 
 struct GateSpec {
@@ -49,6 +50,10 @@ struct Config {
   bool png = true;
   bool check = false;
   GateSpec gate;
+  std::string smoke;           // allocpipe-smoke, for Debian arms
+  std::string download_cache;  // content-addressed cache; empty: XDG default
+  double fleet_rss_gb = 1.5;   // RSS per process the mapping count is extrapolated to
+  double map_margin = 0.20;    // warn when the extrapolation is within this fraction of vm.max_map_count
 };
 
 // Parses argv (without argv[0]). Throws UsageError naming the argument and
