@@ -237,10 +237,10 @@ class PrivateApt {
   bool updated_ = false;
 };
 
-// Downloads PACKAGE=VERSION into the content-addressed cache (or finds it
-// there, re-hashed) and returns its path. Throws on a hash mismatch.
-std::string fetch_deb(PrivateApt& apt, const std::string& cache, const std::string& spec, const std::string& sha,
-                      std::vector<std::string>& facts) {
+}  // namespace
+
+std::string fetch_deb(const std::string& apt_conf, const std::string& cache, const std::string& spec,
+                      const std::string& sha, std::vector<std::string>& facts) {
   for (const char* d : {"/sha256", "/tmp", "/locks", "/quarantine"}) make_dirs(cache + d);
   const std::string path = cache + "/sha256/" + sha;
   FileLock lock(cache + "/locks/" + sha + ".lock");
@@ -274,7 +274,7 @@ std::string fetch_deb(PrivateApt& apt, const std::string& cache, const std::stri
     }
   }
   const ToolRun r = run_tool({"sh", "-c", "cd \"$1\" && exec apt-get -c \"$2\" -q download \"$3\"", "sh", dir,
-                              apt.conf(), spec},
+                              apt_conf, spec},
                              "", {}, cache + "/tmp/apt-get-download." + sha + ".log");
   const std::string log = log_excerpt(r.log);
   fs::remove(r.log);
@@ -294,6 +294,8 @@ std::string fetch_deb(PrivateApt& apt, const std::string& cache, const std::stri
                   "its SHA-256 checked again here against the Packages entry: " + sha);
   return path;
 }
+
+namespace {
 
 // dpkg-deb -x into <work>/<sha> (temp name, then rename); returns the directory.
 std::string extract_deb(const std::string& deb, const std::string& work, const std::string& sha,
@@ -331,7 +333,7 @@ std::string prepare(PrivateApt& apt, const DebianSettings& s, DebianResult& r) {
   if (r.sha256.size() != 64) return "the Packages entry of " + spec + " has no SHA256 field";
   r.facts.push_back("`" + spec + "` from Debian " + r.suite + " (`" +
                     (stanza.count("Filename") ? stanza.at("Filename") : "?") + "`, archive " + apt.uri() + ")");
-  const std::string deb = fetch_deb(apt, s.cache_dir, spec, r.sha256, r.facts);
+  const std::string deb = fetch_deb(apt.conf(), s.cache_dir, spec, r.sha256, r.facts);
   const std::string root = extract_deb(deb, s.work_dir, r.sha256, s.log_dir);
 
   std::vector<std::string> libs;

@@ -48,6 +48,14 @@ DebianResult resolve_debian(const std::string& name, const std::string& request,
 
 // ---- pieces, exposed for tests ----
 
+// PACKAGE=VERSION into <cache>/sha256/<sha> (the fetcher's layout, one flock
+// per hash): found there and re-hashed, or `apt-get -c APT_CONF download`ed
+// into a fresh <cache>/tmp directory and renamed into place only when its
+// SHA-256 equals `sha` (the Packages entry). A mismatch throws and caches
+// nothing; a cached file that no longer matches is moved to quarantine/.
+std::string fetch_deb(const std::string& apt_conf, const std::string& cache, const std::string& spec,
+                      const std::string& sha, std::vector<std::string>& facts);
+
 // The first URI of a "Types: deb" entry for bookworm: deb822 *.sources files
 // first (in the order given), then one-line sources.list text. Empty if none.
 std::string archive_uri(const std::vector<std::string>& deb822_files, const std::string& sources_list);

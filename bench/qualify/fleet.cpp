@@ -85,7 +85,7 @@ FleetAgreement fleet_agreement(const std::vector<ArmPoint>& points) {
   std::vector<const ArmPoint*> used;
   for (const auto& p : points) {
     const int rank = fleet_rank(p.banner);
-    if (!p.plain || rank == 0 || std::isnan(p.steady_mb)) continue;
+    if (!p.plain || hardened(p.arm, p.banner) || rank == 0 || std::isnan(p.steady_mb)) continue;
     used.push_back(&p);
     measured.push_back(p.steady_mb);
     fleet.push_back(rank);
@@ -109,7 +109,7 @@ std::vector<SameVersion> same_version_groups(const std::vector<ArmPoint>& points
   std::vector<std::string> order;
   for (const auto& p : points) {
     const std::string key = version_key(p.banner);
-    if (!p.plain || key.empty() || std::isnan(p.steady_mb)) continue;
+    if (!p.plain || hardened(p.arm, p.banner) || key.empty() || std::isnan(p.steady_mb)) continue;
     if (!by.count(key)) order.push_back(key);
     by[key].push_back(&p);
   }

@@ -27,8 +27,8 @@ std::string version_key(const std::string& banner);
 int fleet_rank(const std::string& banner);
 const std::vector<std::string>& fleet_classes();  // in fleet order
 
-// An arm as the comparison sees it. `plain` = no extra environment and not a
-// hardened build (the fleet ran default builds).
+// An arm as the comparison sees it. `plain` = no extra environment; hardened
+// builds (see hardened()) are left out too: the fleet ran default builds.
 struct ArmPoint {
   std::string arm;
   std::string banner;
