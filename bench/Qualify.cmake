@@ -17,11 +17,20 @@
 #       bench.gate (LABELS bench).
 #
 # Cache variables: ALLOCPIPE_BENCH_QUALIFY_ARGS (extra runner arguments for
-# `qualify`, e.g. "--repeats;3;--arm;mimalloc-3.0.1:MIMALLOC_PURGE_DELAY=0").
+# `qualify`, e.g. "--repeats;3;--arm;mimalloc-3.0.1:MIMALLOC_PURGE_DELAY=0");
+# ALLOC_QUALIFY_DEBIAN (Debian binary packages measured as arms next to the
+# built libraries, a list of NAME=PACKAGE=VERSION, VERSION "newest" = the
+# newest of bookworm/trixie/sid that loads here; needs the allocpipe-smoke
+# target, whose identity and api checks every package must pass first).
 include_guard(GLOBAL)
 
 set(ALLOCPIPE_BENCH_QUALIFY_ARGS "" CACHE STRING
     "Extra allocpipe-qualify arguments for the qualify target (a CMake list)")
+# The fleet's 3.0.1 group ran Debian 13's binary; 2.0.9 and jemalloc 5.3.0 are
+# Debian 12's; the newest libmimalloc3 shows whether 3.x still grows.
+set(ALLOC_QUALIFY_DEBIAN
+    "debian13-mimalloc-3.0.1=libmimalloc3=3.0.1+ds-2.1;debian12-mimalloc-2.0.9=libmimalloc2.0=2.0.9+ds-2;debian12-jemalloc-5.3.0=libjemalloc2=5.3.0-1;debian-newest-mimalloc3=libmimalloc3=newest"
+    CACHE STRING "Debian binary packages measured by qualify and bench.quick: NAME=PACKAGE=VERSION;... (empty: none)")
 
 function(allocpipe_bench_register)
   cmake_parse_arguments(PARSE_ARGV 0 ARG "IF_BUILT" "NAME;LIBRARY" "DEPENDS")
@@ -79,6 +88,21 @@ function(allocpipe_bench_finish)
   get_property(deps GLOBAL PROPERTY ALLOCPIPE_BENCH_DEPENDS)
   set(runner $<TARGET_FILE:allocpipe-qualify>)
   set(workload $<TARGET_FILE:allocpipe-relay-workload>)
+  if(ALLOC_QUALIFY_DEBIAN AND TARGET allocpipe-smoke)
+    list(APPEND lib_args --smoke $<TARGET_FILE:allocpipe-smoke>)
+    list(APPEND deps allocpipe-smoke allocpipe-smoke-probe)
+    if(DEFINED ALLOC_DOWNLOAD_DIR)
+      list(APPEND lib_args --download-cache ${ALLOC_DOWNLOAD_DIR})
+    endif()
+    foreach(entry IN LISTS ALLOC_QUALIFY_DEBIAN)
+      if(NOT entry MATCHES "^([A-Za-z0-9._+-]+)=([a-z0-9.+-]+=[^= ]+)$")
+        message(FATAL_ERROR "ALLOC_QUALIFY_DEBIAN: '${entry}' is not NAME=PACKAGE=VERSION")
+      endif()
+      list(APPEND lib_args --lib "${CMAKE_MATCH_1}=debian:${CMAKE_MATCH_2}")
+    endforeach()
+  elseif(ALLOC_QUALIFY_DEBIAN)
+    message(WARNING "ALLOC_QUALIFY_DEBIAN is set but there is no allocpipe-smoke target: Debian arms are not measured")
+  endif()
 
   add_custom_target(qualify
     COMMAND ${runner} --workload ${workload} ${lib_args} --glibc
@@ -88,8 +112,10 @@ function(allocpipe_bench_finish)
     COMMENT "Allocator qualification (about 20 minutes); report in ${CMAKE_BINARY_DIR}/qualify/summary.md")
 
   # The report is produced and sane; no allocator has to win.
+  # Two repeats, so that two builds of one allocator version can be compared
+  # with a repeat spread.
   add_test(NAME bench.quick
-    COMMAND ${runner} --workload ${workload} ${lib_args} --glibc --quick --check
+    COMMAND ${runner} --workload ${workload} ${lib_args} --glibc --quick --repeats 2 --check
             --out ${CMAKE_BINARY_DIR}/qualify-quick)
   # The gate catches growth: an arm that leaks 20 MB per simulated hour must
   # fail against plain glibc (exit status exactly 1).

@@ -71,7 +71,11 @@ RunMetrics compute_metrics(const RunRecord& run) {
   const int steady_from = m.cycles - std::max(1, static_cast<int>(std::ceil(m.cycles * 0.3)));
   const int slope_from = m.cycles - std::max(2, m.cycles / 2);
 
-  std::vector<double> anon, rss, live;
+  std::vector<double> anon, rss, live, maps;
+  m.peak_maps = kNaN;
+  for (const auto& s : run.samples) {
+    if (s.maps >= 0) m.peak_maps = std::isnan(m.peak_maps) ? s.maps : std::max<double>(m.peak_maps, s.maps);
+  }
   std::map<int, std::vector<double>> per_cycle;
   for (const auto& s : run.samples) {
     if (s.phase != "quiet") continue;
@@ -80,6 +84,7 @@ RunMetrics compute_metrics(const RunRecord& run) {
       anon.push_back(s.mem.anon_kb * kKBtoMB);
       rss.push_back(s.mem.rss_kb * kKBtoMB);
       live.push_back(s.live_bytes / kMB);
+      if (s.maps >= 0) maps.push_back(static_cast<double>(s.maps));
     }
   }
   std::vector<std::pair<double, double>> xy;
@@ -91,6 +96,8 @@ RunMetrics compute_metrics(const RunRecord& run) {
   m.steady_rss_mb = median(rss);
   m.steady_live_mb = median(live);
   m.slope_mb_per_h = ols_slope(xy);
+  m.steady_maps = median(maps);
+  m.maps_per_gb = m.steady_rss_mb > 0 ? m.steady_maps / (m.steady_rss_mb / 1024.0) : kNaN;
   m.peak_rss_mb = std::max(static_cast<double>(run.maxrss_kb), sampled_peak_kb) * kKBtoMB;
   m.peak_live_mb = field(run, "peak_live") / kMB;
   m.rss_per_live = m.steady_live_mb > 0 ? m.steady_anon_mb / m.steady_live_mb : kNaN;
@@ -119,6 +126,8 @@ ArmSummary summarize(const std::string& arm, const std::vector<const RunRecord*>
   s.ops_per_s = col(&RunMetrics::ops_per_s);
   s.cpu_s = col(&RunMetrics::cpu_s);
   s.steady_live_mb = col(&RunMetrics::steady_live_mb);
+  s.peak_maps = col(&RunMetrics::peak_maps);
+  s.maps_per_gb = col(&RunMetrics::maps_per_gb);
   return s;
 }
 

@@ -24,6 +24,9 @@ struct RunMetrics {
   double cpu_s = 0;               // user + system, all threads
   double lag_max_ms = 0;          // worst lag behind the simulated clock
   size_t quiet_samples = 0;       // samples behind the steady-state numbers
+  double peak_maps = 0;           // most lines seen in /proc/PID/maps
+  double steady_maps = 0;         // median mapping count over the steady-state samples
+  double maps_per_gb = 0;         // steady_maps per GB of steady Rss
 };
 
 RunMetrics compute_metrics(const RunRecord& run);
@@ -44,6 +47,7 @@ struct ArmSummary {
   std::string banner;
   int runs = 0;
   Spread steady_anon_mb, slope_mb_per_h, peak_rss_mb, rss_per_live, ops_per_s, cpu_s, steady_live_mb;
+  Spread peak_maps, maps_per_gb;
 };
 
 ArmSummary summarize(const std::string& arm, const std::vector<const RunRecord*>& runs,

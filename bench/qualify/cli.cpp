@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <climits>
 #include <cmath>
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <set>
@@ -202,10 +203,39 @@ Config parse_cli(const std::vector<std::string>& args) {
         throw UsageError("--lib: name '" + arm.name + "' must be 1-100 characters of [A-Za-z0-9._+-]");
       }
       if (arm.name == "glibc") throw UsageError("--lib: the name 'glibc' is reserved for --glibc");
+      if (v.compare(eq + 1, 7, "debian:") == 0) {
+        arm.debian = v.substr(eq + 8);
+        const size_t deq = arm.debian.find('=');
+        const std::string pkg = arm.debian.substr(0, deq);
+        const bool pkg_ok = !pkg.empty() && std::all_of(pkg.begin(), pkg.end(), [](char ch) {
+          return std::islower(static_cast<unsigned char>(ch)) || std::isdigit(static_cast<unsigned char>(ch)) ||
+                 ch == '.' || ch == '+' || ch == '-';
+        });
+        if (deq == std::string::npos || !pkg_ok || deq + 1 == arm.debian.size() ||
+            arm.debian.find_first_of(" \t'\"$/", deq) != std::string::npos) {
+          throw UsageError("--lib " + arm.name + ": expected debian:PACKAGE=VERSION (VERSION may be 'newest'), got '" +
+                           v.substr(eq + 1) + "'");
+        }
+        lib_specs.emplace_back(std::move(arm), "debian");
+        continue;
+      }
       arm.library = v.substr(eq + 1);
       lib_specs.emplace_back(std::move(arm), a);
     } else if (a == "--status-dir") {
       c.status_dir = value("DIR");
+    } else if (a == "--smoke") {
+      c.smoke = absolute_existing_file(value("PATH of allocpipe-smoke"), a);
+    } else if (a == "--download-cache") {
+      c.download_cache = value("DIR");
+      if (c.download_cache.empty() || c.download_cache[0] != '/') {
+        throw UsageError("--download-cache: expected an absolute directory, got '" + c.download_cache + "'");
+      }
+    } else if (a == "--fleet-rss-gb") {
+      c.fleet_rss_gb = parse_number(value("GB of RSS per process"), a);
+      if (c.fleet_rss_gb <= 0) throw UsageError("--fleet-rss-gb: expected a positive number");
+    } else if (a == "--map-count-margin") {
+      c.map_margin = parse_fraction(value("a fraction such as 0.2 or 20%"), a);
+      if (c.map_margin >= 1) throw UsageError("--map-count-margin: expected a fraction below 1");
     } else if (a == "--glibc") {
       glibc = true;
     } else if (a == "--arm") {
@@ -246,6 +276,10 @@ Config parse_cli(const std::vector<std::string>& args) {
   }
   if (c.workload.empty()) throw UsageError("--workload: required (path of allocpipe-relay-workload)");
   for (auto& [arm, flag] : lib_specs) {
+    if (flag == "debian") {  // fetched and checked later, in the run
+      add_arm(c.arms, std::move(arm));
+      continue;
+    }
     if (flag == "--lib-if-built" && !built_here(c.status_dir, arm.name, arm.library, c.not_measured)) continue;
     arm.library = absolute_existing_file(arm.library, "--lib " + arm.name);
     add_arm(c.arms, std::move(arm));
@@ -258,6 +292,11 @@ Config parse_cli(const std::vector<std::string>& args) {
   const std::vector<Arm> libs = c.arms;
   for (const auto& spec : arm_specs) add_arm(c.arms, parse_arm(spec, libs));
   if (c.arms.empty()) throw UsageError("no allocator to measure: give --lib NAME=PATH, --glibc or --arm");
+  for (const auto& arm : c.arms) {
+    if (!arm.debian.empty() && c.smoke.empty()) {
+      throw UsageError("--lib " + arm.name + "=debian:...: needs --smoke PATH of allocpipe-smoke (the gate it must pass)");
+    }
+  }
   if (c.gate.enabled) {
     if (c.gate.baseline.empty() || c.gate.candidate.empty()) {
       throw UsageError("--gate: needs --baseline NAME and --candidate NAME");
@@ -275,11 +314,12 @@ Config parse_cli(const std::vector<std::string>& args) {
 }
 
 std::string usage() {
-  return R"(usage: allocpipe-qualify --workload PATH [--lib NAME=PATH]... [--glibc]
+  return R"(usage: allocpipe-qualify --workload PATH [--lib NAME=PATH|NAME=debian:PKG=VER]... [--glibc]
          [--arm [LABEL=]BASE:ENV=VALUE[,ENV=VALUE...]]... [--quick] [--repeats N]
          [--out DIR] [--sample-ms MS] [--run-timeout S] [--workload-arg ARG]...
          [--title TEXT] [--no-png] [--check]
          [--lib-if-built NAME=PATH]... --status-dir DIR
+         [--smoke PATH] [--download-cache DIR] [--fleet-rss-gb GB] [--map-count-margin F]
          [--gate --baseline NAME --candidate NAME
                  [--max-slope-margin MB_PER_SIM_HOUR] [--max-rss-margin FRACTION|PERCENT]]
 
@@ -294,6 +334,15 @@ samples.csv, runs.csv, summary.md, chart.svg, chart.png, logs/.
   --lib-if-built    a library of the superbuild: measured if DIR/NAME.status
                     (--status-dir) says BUILT, listed as not measured if it
                     says NOT BUILT; a failed build (no status) is an error
+  --lib NAME=debian:PACKAGE=VERSION
+                    a library from a Debian binary package (bookworm, trixie or
+                    sid; VERSION 'newest' = the newest that loads here), fetched
+                    by apt with a private configuration, hash-checked, cached
+                    in --download-cache, and passed through the smoke gate
+                    (--smoke PATH of allocpipe-smoke) before it is measured
+  --fleet-rss-gb    RSS per process the mapping count is extrapolated to (1.5)
+  --map-count-margin  warn when that extrapolation comes within this fraction
+                    of vm.max_map_count (default 20%)
   --check           re-read the written report and fail (exit 1) unless it is
                     complete and sane (numbers present, live bytes <= RSS)
   --gate            exit 1 when the candidate's median slope exceeds the

@@ -23,6 +23,7 @@ struct Arm {
   std::string base;     // the --lib name or "glibc" it derives from
   std::string library;  // absolute path for LD_PRELOAD; empty for glibc
   EnvList env;
+  std::string debian;   // "PACKAGE=VERSION" of a Debian arm (library found at run time)
 };
 
 struct GateSpec {
@@ -51,6 +52,10 @@ struct Config {
   GateSpec gate;
   std::string status_dir;  // --status-dir: the superbuild's status/<id>.status files
   std::vector<std::pair<std::string, std::string>> not_measured;  // --lib-if-built arms not built: name, reason
+  std::string smoke;           // allocpipe-smoke, for Debian arms
+  std::string download_cache;  // content-addressed cache; empty: XDG default
+  double fleet_rss_gb = 1.5;   // RSS per process the mapping count is extrapolated to
+  double map_margin = 0.20;    // warn when the extrapolation is within this fraction of vm.max_map_count
 };
 
 // Parses argv (without argv[0]). Throws UsageError naming the argument and

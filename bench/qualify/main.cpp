@@ -50,21 +50,66 @@ std::string safe(const std::string& s) {
   return out;
 }
 
-int run(const Config& cfg, const std::string& command_line) {
-  const Profile prof = profile(cfg.quick);
+// Fetches and checks every Debian arm before any run; one that cannot be
+// measured here is dropped (with its derived --arm arms) and reported.
+void resolve_debian_arms(Session& s, const std::string& logs) {
+  DebianSettings ds;
+  ds.cache_dir = s.config.download_cache;
+  ds.smoke = s.config.smoke;
+  ds.workload = s.config.workload;
+  ds.log_dir = logs + "/debian";
+  ds.work_dir = s.config.out_dir + "/debian";
+  std::vector<Arm> kept;
+  for (const Arm& arm : s.config.arms) {
+    if (arm.debian.empty() || arm.base != arm.name) continue;
+    std::fprintf(stderr, "allocpipe-qualify: %s: Debian package %s ...\n", arm.name.c_str(), arm.debian.c_str());
+    DebianResult r = resolve_debian(arm.name, arm.debian, ds);
+    for (const auto& f : r.facts) std::fprintf(stderr, "allocpipe-qualify:   %s\n", f.c_str());
+    if (!r.not_measurable.empty()) {
+      std::fprintf(stderr, "allocpipe-qualify: NOT MEASURABLE: %s: %s\n", arm.name.c_str(), r.not_measurable.c_str());
+      s.not_measured.push_back(arm.name + ": " + r.not_measurable);
+    }
+    s.debian.push_back(std::move(r));
+  }
+  for (Arm arm : s.config.arms) {
+    bool drop = false;
+    for (const auto& r : s.debian) {
+      if (arm.base != r.name) continue;
+      if (r.library.empty()) drop = true;
+      arm.library = r.library;
+    }
+    if (!drop) kept.push_back(std::move(arm));
+  }
+  s.config.arms = std::move(kept);
+  if (s.config.gate.enabled) {
+    for (const std::string* n : {&s.config.gate.baseline, &s.config.gate.candidate}) {
+      bool ok = false;
+      for (const auto& arm : s.config.arms) ok = ok || arm.name == *n;
+      if (!ok) throw std::runtime_error("--gate: arm '" + *n + "' cannot be measured here (see above)");
+    }
+  }
+  if (s.config.arms.empty()) throw std::runtime_error("no arm can be measured here (see above)");
+}
+
+int run(const Config& cfg_in, const std::string& command_line) {
+  const Profile prof = profile(cfg_in.quick);
   Session s;
-  s.config = cfg;
+  s.config = cfg_in;
   s.profile = prof.name;
   s.command_line = command_line;
   s.system = system_info();
-  s.workload_argv.push_back(cfg.workload);
+  s.workload_argv.push_back(cfg_in.workload);
   for (const auto& a : prof.workload_args) s.workload_argv.push_back(a);
-  for (const auto& a : cfg.workload_args) s.workload_argv.push_back(a);
-  const int repeats = cfg.repeats > 0 ? cfg.repeats : prof.repeats;
+  for (const auto& a : cfg_in.workload_args) s.workload_argv.push_back(a);
+  const int repeats = cfg_in.repeats > 0 ? cfg_in.repeats : prof.repeats;
 
-  make_dirs(cfg.out_dir);
-  const std::string logs = cfg.out_dir + "/logs";
+  make_dirs(cfg_in.out_dir);
+  const std::string logs = cfg_in.out_dir + "/logs";
   make_dirs(logs);
+
+  s.max_map_count = max_map_count();
+  resolve_debian_arms(s, logs);
+  const Config& cfg = s.config;  // Debian arms now carry their library (or are gone)
 
   std::vector<std::string> banners;
   for (const auto& arm : cfg.arms) {
@@ -146,6 +191,23 @@ int run(const Config& cfg, const std::string& command_line) {
   std::fprintf(stderr, "allocpipe-qualify: wrote %s/{summary.md,samples.csv,runs.csv,chart.svg%s}\n",
                cfg.out_dir.c_str(), cfg.png ? ",chart.png" : "");
 
+  for (const auto& l : comparison_lines(s)) std::fprintf(stderr, "allocpipe-qualify: %s\n", l.c_str());
+  for (const auto& d : s.debian) {
+    for (const auto& a : s.summaries) {
+      if (a.arm != d.name) continue;
+      std::fprintf(stderr, "allocpipe-qualify: Debian %s %s (%s): steady anon RSS %s MB, slope %s MB/sim-h\n",
+                   d.package.c_str(), d.version.c_str(), d.name.c_str(), num(a.steady_anon_mb.median, 1).c_str(),
+                   num(a.slope_mb_per_h.median, 2).c_str());
+    }
+  }
+  for (const auto& n : s.not_measured) std::fprintf(stderr, "allocpipe-qualify: not measured: %s\n", n.c_str());
+  for (const auto& d : s.debian) {
+    if (!d.api_failure.empty() && !d.library.empty()) {
+      std::fprintf(stderr, "allocpipe-qualify: WARNING: %s (%s %s) failed the smoke gate's api check and was measured "
+                   "anyway\n", d.name.c_str(), d.package.c_str(), d.version.c_str());
+    }
+  }
+  for (const auto& w : mapping_warnings(s)) std::fprintf(stderr, "allocpipe-qualify: WARNING: %s\n", w.c_str());
   int rc = failed ? 3 : 0;
   if (s.gated) {
     for (const auto& l : s.gate.lines) std::fprintf(stderr, "allocpipe-qualify: gate %s\n", l.c_str());

@@ -120,6 +120,7 @@ RunRecord measure_run(const Arm& arm, const RunPlan& plan, const std::string& st
         s.t_s = since(start);
         if (status.phase != "startup") s.sim_h += (s.t_s - status_t) * sim_h_per_s;  // between status lines
         s.mem = *m;
+        s.maps = count_maps(child.pid());
         rec.samples.push_back(s);
       }
       next_sample += plan.sample_ms / 1000.0;

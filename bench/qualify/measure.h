@@ -18,6 +18,7 @@ struct Sample {
   std::string phase;   // startup | busy | quiet
   int64_t live_bytes = 0;
   uint64_t ops = 0;
+  int64_t maps = -1;   // lines of /proc/PID/maps at the same moment; -1 unread
   MemSample mem;
 };
 

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "csv.h"
+#include "fleet.h"
 
 namespace apq {
 
@@ -12,7 +13,7 @@ const std::vector<std::string>& samples_columns() {
   static const std::vector<std::string> c = {"arm",    "repeat",      "order",        "t_s",
                                              "sim_h",  "hour",        "phase",        "rss_kb",
                                              "anon_kb", "lazyfree_kb", "anon_huge_kb", "live_bytes",
-                                             "ops"};
+                                             "ops",    "maps"};
   return c;
 }
 
@@ -22,7 +23,7 @@ const std::vector<std::string>& runs_columns() {
       "quiet_samples", "steady_anon_mb", "steady_rss_mb", "steady_live_mb", "slope_mb_per_h",
       "peak_rss_mb",  "peak_live_mb", "rss_per_live",   "ops_per_s",      "cpu_s",
       "lag_max_ms",   "lag_forgiven_ms", "wall_s",       "checksum",       "cells_dropped",  "exit",
-      "error"};
+      "error",        "peak_maps",    "maps_per_gb_rss", "dircache"};
   return c;
 }
 
@@ -33,7 +34,7 @@ std::string samples_csv(const Session& s) {
       out += csv_row({r.arm, std::to_string(r.repeat), std::to_string(r.order), num(x.t_s, 3), num(x.sim_h, 4),
                       std::to_string(x.hour), x.phase, std::to_string(x.mem.rss_kb), std::to_string(x.mem.anon_kb),
                       std::to_string(x.mem.lazyfree_kb), std::to_string(x.mem.anon_huge_kb),
-                      std::to_string(x.live_bytes), std::to_string(x.ops)});
+                      std::to_string(x.live_bytes), std::to_string(x.ops), std::to_string(x.maps)});
     }
   }
   return out;
@@ -50,7 +51,8 @@ std::string runs_csv(const Session& s) {
                     num(m.steady_live_mb, 2), num(m.slope_mb_per_h, 3), num(m.peak_rss_mb, 2),
                     num(m.peak_live_mb, 2), num(m.rss_per_live, 3), num(m.ops_per_s, 0), num(m.cpu_s, 2),
                     num(m.lag_max_ms, 1), done("lag_forgiven_ms"), num(r.wall_s, 2), done("checksum"), done("cells_dropped"), r.exit,
-                    r.error});
+                    r.error, num(m.peak_maps, 0), num(m.maps_per_gb, 0),
+                    r.config.count("dircache") ? r.config.at("dircache") : std::string()});
   }
   return out;
 }
@@ -74,6 +76,65 @@ std::string md_escape(const std::string& s) {
 }
 
 }  // namespace
+
+std::vector<ArmPoint> arm_points(const Session& s) {
+  std::vector<ArmPoint> out;
+  for (const auto& a : s.summaries) {
+    ArmPoint p;
+    p.arm = a.arm;
+    p.banner = a.banner;
+    p.steady_mb = a.steady_anon_mb.median;
+    p.min_mb = a.steady_anon_mb.min;
+    p.max_mb = a.steady_anon_mb.max;
+    p.runs = a.runs;
+    for (const auto& arm : s.config.arms) {
+      if (arm.name == a.arm && !arm.env.empty()) p.plain = false;
+    }
+    if (hardened(a.arm, a.banner)) p.plain = false;
+    out.push_back(p);
+  }
+  return out;
+}
+
+std::vector<std::string> mapping_warnings(const Session& s) {
+  std::vector<std::string> w;
+  if (s.max_map_count <= 0) return w;
+  const double limit = static_cast<double>(s.max_map_count) * (1.0 - s.config.map_margin);
+  for (const auto& a : s.summaries) {
+    const double projected = a.maps_per_gb.max * s.config.fleet_rss_gb;
+    if (!std::isnan(projected) && projected >= limit) {
+      w.push_back("arm " + a.arm + ": " + num(a.maps_per_gb.max, 0) + " mappings per GB of RSS, extrapolated to " +
+                  num(s.config.fleet_rss_gb, 2) + " GB = " + num(projected, 0) + " mappings, within " +
+                  num(s.config.map_margin * 100, 0) + "% of vm.max_map_count " + std::to_string(s.max_map_count));
+    }
+  }
+  return w;
+}
+
+std::vector<std::string> comparison_lines(const Session& s) {
+  std::vector<std::string> out;
+  const auto points = arm_points(s);
+  const FleetAgreement fa = fleet_agreement(points);
+  std::string present, missing;
+  for (const auto& c : fa.present) present += (present.empty() ? "" : ", ") + c;
+  for (const auto& c : fa.missing) missing += (missing.empty() ? "" : ", ") + c;
+  out.push_back("rank agreement with the fleet (Spearman's rho, steady anon RSS vs the fleet's mimalloc 2.0.9 < 2.1.7 "
+                "< jemalloc 5.3.0 < glibc < mimalloc 3.0.1): " +
+                (std::isnan(fa.rho) ? std::string("not computable") : num(fa.rho, 2)) + " over " +
+                std::to_string(fa.arms.size()) + " arms; classes present: " + (present.empty() ? "none" : present) +
+                "; missing: " + (missing.empty() ? "none" : missing));
+  if (!fa.measured_order.empty()) out.push_back("measured order (MB): " + fa.measured_order);
+  for (const auto& g : same_version_groups(points)) {
+    std::string arms;
+    for (const auto* p : g.arms) {
+      arms += (arms.empty() ? "" : ", ") + p->arm + " " + num(p->steady_mb, 1) + " MB";
+      if (p->runs > 1) arms += " (" + num(p->min_mb, 1) + "–" + num(p->max_mb, 1) + ")";
+    }
+    out.push_back(g.key + " builds: " + arms + ": difference " + num(g.difference_mb, 1) + " MB, noise (largest " +
+                  "repeat spread of one arm) " + num(g.noise_mb, 1) + " MB: " + g.verdict);
+  }
+  return out;
+}
 
 std::string summary_markdown(const Session& s) {
   std::ostringstream md;
@@ -112,6 +173,55 @@ std::string summary_markdown(const Session& s) {
   }
   md << "\n![RSS over simulated time](chart.svg)\n\n";
 
+  md << "## Agreement with the fleet\n\n"
+        "Over the plain arms (no extra environment, not a hardened build) whose allocator answers a version the "
+        "fleet measured; arms of the same version share the fleet rank (ties). Same-version builds agree within "
+        "noise when their medians differ by no more than the largest min–max spread of one of them over its "
+        "repeats.\n\n";
+  for (const auto& l : comparison_lines(s)) md << "- " << md_escape(l) << "\n";
+  md << "\n";
+
+  md << "## Memory mappings\n\n"
+        "Lines of `/proc/PID/maps`, sampled with the other figures. Mappings per GB: median over the steady-state "
+        "samples divided by their median Rss (it includes the fixed mappings of the program and its libraries, "
+        "so it overstates small processes). Extrapolated to "
+     << num(s.config.fleet_rss_gb, 2) << " GB per process (`--fleet-rss-gb`); host vm.max_map_count "
+     << (s.max_map_count > 0 ? std::to_string(s.max_map_count) : std::string("unreadable")) << ".\n\n";
+  md << "| arm | peak mappings | mappings per GB RSS | at " << num(s.config.fleet_rss_gb, 2)
+     << " GB | share of vm.max_map_count |\n|---|---:|---:|---:|---:|\n";
+  for (const auto& a : s.summaries) {
+    const double projected = a.maps_per_gb.median * s.config.fleet_rss_gb;
+    md << "| " << md_escape(a.arm) << " | " << cell(a.peak_maps, 0, a.runs) << " | " << cell(a.maps_per_gb, 0, a.runs)
+       << " | " << (std::isnan(projected) ? "n/a" : num(projected, 0)) << " | "
+       << (s.max_map_count > 0 && !std::isnan(projected) ? num(100.0 * projected / s.max_map_count, 1) + "%" : "n/a")
+       << " |\n";
+  }
+  const auto warnings = mapping_warnings(s);
+  md << "\n";
+  for (const auto& w : warnings) md << "> **Warning:** " << md_escape(w) << "\n\n";
+  if (warnings.empty()) {
+    md << "No arm comes within " << num(s.config.map_margin * 100, 0) << "% of vm.max_map_count at "
+       << num(s.config.fleet_rss_gb, 2) << " GB (`--map-count-margin`).\n\n";
+  }
+
+  if (!s.debian.empty()) {
+    md << "## Debian binaries\n\n";
+    for (const auto& d : s.debian) {
+      md << "### " << md_escape(d.name) << " (`" << md_escape(d.request) << "`)\n\n";
+      for (const auto& f : d.facts) md << "- " << md_escape(f) << "\n";
+      if (!d.not_measurable.empty()) md << "- **not measurable here:** " << md_escape(d.not_measurable) << "\n";
+      md << "\n";
+    }
+  }
+  if (!s.not_measured.empty() || !s.config.not_measured.empty()) {
+    md << "## Not measured\n\n";
+    for (const auto& [name, reason] : s.config.not_measured) {
+      md << "- " << md_escape(name) << ": not built here: " << md_escape(reason) << "\n";
+    }
+    for (const auto& n : s.not_measured) md << "- " << md_escape(n) << "\n";
+    md << "\n";
+  }
+
   if (s.gated) {
     md << "## Regression gate: " << (s.gate.pass ? "PASS" : "FAIL") << "\n\n";
     for (const auto& l : s.gate.lines) md << "- " << md_escape(l) << "\n";
@@ -125,12 +235,6 @@ std::string summary_markdown(const Session& s) {
     for (const auto& r : s.runs) {
       if (!r.error.empty()) md << "- " << md_escape(r.arm) << " #" << r.repeat << ": " << md_escape(r.error) << "\n";
     }
-    md << "\n";
-  }
-
-  if (!s.config.not_measured.empty()) {
-    md << "## Not measured (not built here)\n\n";
-    for (const auto& [name, reason] : s.config.not_measured) md << "- " << md_escape(name) << ": " << md_escape(reason) << "\n";
     md << "\n";
   }
 

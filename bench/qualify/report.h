@@ -16,4 +16,9 @@ std::string summary_markdown(const Session& s);
 const std::vector<std::string>& samples_columns();
 const std::vector<std::string>& runs_columns();
 
+// Summary lines also printed on stderr: fleet rank agreement, same-version verdicts.
+std::vector<std::string> comparison_lines(const Session& s);
+// Arms whose mappings, extrapolated to the fleet RSS, come near vm.max_map_count.
+std::vector<std::string> mapping_warnings(const Session& s);
+
 }  // namespace apq

@@ -7,6 +7,7 @@
 
 #include "analysis.h"
 #include "cli.h"
+#include "debian.h"
 #include "measure.h"
 
 namespace apq {
@@ -27,6 +28,9 @@ struct Session {
   std::vector<ArmSummary> summaries;       // in arm order
   bool gated = false;
   GateResult gate;
+  std::vector<DebianResult> debian;        // Debian arms, measurable or not
+  std::vector<std::string> not_measured;   // "arm: reason" for arms dropped before any run
+  int64_t max_map_count = -1;              // the host's vm.max_map_count
 };
 
 }  // namespace apq

@@ -21,4 +21,12 @@ std::optional<MemSample> parse_smaps_rollup(const std::string& text);
 // (the process has gone) or lacks the fields.
 std::optional<MemSample> read_smaps_rollup(pid_t pid);
 
+// Number of lines of /proc/<pid>/maps (memory mappings, what vm.max_map_count
+// limits); -1 when it cannot be read.
+int64_t count_maps(pid_t pid);
+// Lines of a maps text (exposed for tests).
+int64_t count_lines(const std::string& text);
+// /proc/sys/vm/max_map_count, or -1.
+int64_t max_map_count();
+
 }  // namespace apq

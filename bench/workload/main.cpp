@@ -7,10 +7,12 @@
 #include <cstring>
 #include <exception>
 #include <map>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "dircache.h"
 #include "directory.h"
 #include "options.h"
 #include "probe.h"
@@ -82,8 +84,9 @@ int run(const Options& o) {
   auto real_ms = [&] { return seconds_since(t0) * 1000.0; };
   emit_line("A allocator=" + allocator_banner());
   char cfg[256];
-  std::snprintf(cfg, sizeof cfg, "C seed=%" PRIu64 " threads=%d hours=%d time_scale=%g tick_ms=%d quiet_fraction=%g",
-                o.seed, o.threads, o.hours, o.time_scale, o.tick_ms, o.quiet_fraction);
+  std::snprintf(cfg, sizeof cfg,
+                "C seed=%" PRIu64 " threads=%d hours=%d time_scale=%g tick_ms=%d quiet_fraction=%g dircache=%d",
+                o.seed, o.threads, o.hours, o.time_scale, o.tick_ms, o.quiet_fraction, o.dircache);
   emit_line(cfg);
   emit_status(real_ms(), 0, 0, Phase::kStartup);
 
@@ -95,9 +98,12 @@ int run(const Options& o) {
   double wall_s = 0;
   uint64_t trims = 0;
   TrafficStats ts;
+  DirCacheStats ds;
   {
     Directory dir(o, main_t, o.seed);
     Traffic traffic(o, main_t, o.seed);
+    std::unique_ptr<DirCache> dircache;
+    if (o.dircache) dircache = std::make_unique<DirCache>(o, main_t, o.seed);
     WorkerPool pool(o, main_t, o.seed);
     std::multimap<int64_t, TrackedBuf> pending;  // burst outputs awaiting free
     InjectedLeak leak(o);
@@ -157,6 +163,7 @@ int run(const Options& o) {
       }
       while (!pending.empty() && pending.begin()->first <= sim) pending.erase(pending.begin());
       traffic.tick(sim, phase == Phase::kQuiet ? o.quiet_traffic : 1.0);
+      if (dircache) dircache->tick(phase == Phase::kQuiet ? o.quiet_traffic : 1.0);
       leak.tick();
       busy_s += seconds_since(tick_begin);
       if (real_ms() >= next_status_ms) {
@@ -170,6 +177,7 @@ int run(const Options& o) {
     main_t.flush_ops();
     emit_status(real_ms(), total, o.hours, Phase::kDone);
     ts = traffic.stats();
+    if (dircache) ds = dircache->stats();
   }
   main_t.flush_ops();
   auto& c = counters();
@@ -178,9 +186,10 @@ int run(const Options& o) {
                 "D ops=%" PRIu64 " busy_s=%.3f wall_s=%.3f lag_max_ms=%.1f lag_forgiven_ms=%.1f peak_live=%" PRId64
                 " checksum=%016" PRIx64 " cells_in=%" PRIu64 " cells_dropped=%" PRIu64
                 " circuits_opened=%" PRIu64 " circuits_killed=%" PRIu64 " conns_opened=%" PRIu64
-                " trims=%" PRIu64,
+                " trims=%" PRIu64 " dir_requests=%" PRIu64 " dir_streams=%" PRIu64 " dir_bytes_out=%" PRIu64,
                 c.ops.load(), busy_s, wall_s, lag_max_s * 1000.0, lag_total_s * 1000.0, c.peak_live_bytes.load(), main_t.checksum(),
-                ts.cells_in, ts.cells_dropped, ts.circuits_opened, ts.circuits_killed, ts.conns_opened, trims);
+                ts.cells_in, ts.cells_dropped, ts.circuits_opened, ts.circuits_killed, ts.conns_opened, trims,
+                ds.requests, ds.compressed_streams, ds.bytes_out);
   emit_line(buf);
   emit_line("E live_end=" + std::to_string(c.live_bytes.load()));
   return c.live_bytes.load() == 0 ? 0 : 4;

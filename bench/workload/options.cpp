@@ -118,6 +118,17 @@ const std::map<std::string, Spec>& specs() {
       {"--burst-start-s", INT(burst_start_s, "N  simulated s into the hour")},
       {"--burst-collect-s", INT(burst_collect_s, "N  simulated s into the hour")},
       {"--burst-free-delay-s", RNGF(burst_free_delay_s, "LO-HI  real seconds")},
+      {"--dircache", INT(dircache, "0|1  serve directory requests (DirCache 1), default 1")},
+      {"--dir-requests-per-s", DBL(dir_requests_per_s, "X  directory requests per simulated s")},
+      {"--dir-consensus-share", DBL(dir_consensus_share, "F  share of consensus fetches")},
+      {"--dir-diff-share", DBL(dir_diff_share, "F  share of consensus-diff fetches")},
+      {"--dir-microdesc-share", DBL(dir_microdesc_share, "F  share of microdescriptor fetches")},
+      {"--dir-consensus-bytes", RNG(dir_consensus_bytes, "LO-HI  compressed consensus size")},
+      {"--dir-diff-bytes", RNG(dir_diff_bytes, "LO-HI  compressed diff size")},
+      {"--dir-microdescs-per-request", U64(dir_microdescs_per_request, "N  most per request")},
+      {"--dir-descs-per-request", U64(dir_descs_per_request, "N  most per request")},
+      {"--dir-zstd-share", DBL(dir_zstd_share, "F  requests compressed with zstd (rest zlib/gzip)")},
+      {"--dir-conn-bytes-per-tick", U64(dir_conn_bytes_per_tick, "N  drained per dir connection per tick")},
       {"--leak-mb-per-hour", DBL(leak_mb_per_hour, "X  simulated allocator leak (test fixture)")},
       {"--malloc-trim-in-quiet",
        Spec{"   call malloc_trim(0) when a quiet window starts",
@@ -146,6 +157,14 @@ void validate(const Options& o) {
   need(o.conn_buf_4k_share <= 1, "--conn-buf-4k-share: expected 0..1");
   need(o.conn_active_per_tick <= 1, "--conn-active-per-tick: expected 0..1");
   need(o.cell_bytes >= 64, "--cell-bytes: expected at least 64");
+  need(o.dircache == 0 || o.dircache == 1, "--dircache: expected 0 or 1");
+  need(o.dir_consensus_share + o.dir_diff_share + o.dir_microdesc_share <= 1,
+       "--dir-consensus-share + --dir-diff-share + --dir-microdesc-share: expected at most 1");
+  need(o.dir_zstd_share <= 1, "--dir-zstd-share: expected 0..1");
+  need(o.dir_microdescs_per_request >= 1 && o.dir_descs_per_request >= 1,
+       "--dir-microdescs-per-request/--dir-descs-per-request: expected at least 1");
+  need(o.dir_conn_bytes_per_tick >= 1, "--dir-conn-bytes-per-tick: expected at least 1");
+  need(o.dir_diff_bytes.lo >= 1, "--dir-diff-bytes: expected at least 1");
   need(o.circuits >= 1, "--circuits: expected at least 1");
   need(o.connections >= 1, "--connections: expected at least 1");
   need(o.server_desc_life_hours.lo >= 1, "--server-desc-life-hours: expected at least 1");

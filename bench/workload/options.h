@@ -77,6 +77,20 @@ struct Options {
   int burst_collect_s = 600;  // main thread collects results then (waits if late)
   RangeF burst_free_delay_s{1.0, 3.0};  // real seconds after collection
 
+  // Directory-cache serving path (DirCache 1), see dircache.h and
+  // bench/README.md for where each figure comes from.
+  int dircache = 1;                       // 0 turns the path off
+  double dir_requests_per_s = 0.25;       // directory requests per simulated second
+  double dir_consensus_share = 0.25;      // whole microdesc consensus, precompressed
+  double dir_diff_share = 0.35;           // consensus diffs, precompressed
+  double dir_microdesc_share = 0.35;      // microdescriptors, compressed on the fly (rest: server descriptors)
+  Range dir_consensus_bytes{500000, 700000};  // compressed microdesc consensus
+  Range dir_diff_bytes{10000, 300000};        // compressed diffs (log-uniform)
+  uint64_t dir_microdescs_per_request = 90;   // max_dl_per_request(): 90 for microdescs
+  uint64_t dir_descs_per_request = 96;        // and 96 for server descriptors
+  double dir_zstd_share = 0.9;            // clients that accept zstd; the rest zlib/gzip
+  uint64_t dir_conn_bytes_per_tick = 65536;  // drained per directory connection per tick
+
   // Diagnostics (also from the environment, see main.cpp).
   double leak_mb_per_hour = 0;     // simulated allocator leak, NOT in the live counter
   bool malloc_trim_in_quiet = false;

@@ -14,8 +14,11 @@ std::string allocator_banner() {
 
   if (auto mi = reinterpret_cast<MiVersion>(dlsym(RTLD_DEFAULT, "mi_version"))) {
     const int v = mi();
-    return "mimalloc " + std::to_string(v / 100) + "." + std::to_string((v / 10) % 10) + "." +
-           std::to_string(v % 10) + " (mi_version=" + std::to_string(v) + ")";
+    // 209 = 2.0.9; from 3.6.0's header on, 30600 = 3.6.0 (major, 2+2 digits).
+    const bool wide = v >= 10000;
+    return "mimalloc " + std::to_string(wide ? v / 10000 : v / 100) + "." +
+           std::to_string(wide ? (v / 100) % 100 : (v / 10) % 10) + "." + std::to_string(wide ? v % 100 : v % 10) +
+           " (mi_version=" + std::to_string(v) + ")";
   }
   for (const char* sym : {"mallctl", "je_mallctl"}) {
     if (auto ctl = reinterpret_cast<Mallctl>(dlsym(RTLD_DEFAULT, sym))) {

@@ -74,6 +74,14 @@ bool mimalloc_version_number(const std::string& v, int& out) {
     return true;
 }
 
+// Later releases (3.6.0's mimalloc.h: "major + 2 digits minor + 2 digits
+// patch", MI_MALLOC_VERSION 30600) use major*10000 + minor*100 + patch.
+bool mimalloc_version_matches(const std::string& v, int expected, int seen) {
+    int major = 0, minor = 0, patch = 0;
+    std::sscanf(v.c_str(), "%d.%d.%d", &major, &minor, &patch);
+    return seen == expected || (minor < 100 && patch < 100 && seen == major * 10000 + minor * 100 + patch);
+}
+
 bool symbol_from_library(const IdentityArgs& args, const char* name, void* addr, Reporter& r) {
     const std::string subcheck = std::string("symbol.") + name;
     if (addr == nullptr) {
@@ -135,7 +143,7 @@ void check_mimalloc(const IdentityArgs& args, Reporter& r) {
     auto* mi_version = find_function<int (*)()>("mi_version");
     if (symbol_from_library(args, "mi_version", reinterpret_cast<void*>(mi_version), r)) {
         const int seen = mi_version();
-        r.expect(seen == expected, "version",
+        r.expect(mimalloc_version_matches(args.version, expected, seen), "version",
                  "mi_version() = " + std::to_string(expected),
                  "mi_version() = " + std::to_string(seen));
     }
