@@ -23,5 +23,5 @@ add_executable(allocpipe-fetch-tests
 target_link_libraries(allocpipe-fetch-tests PRIVATE allocpipe_fetch allocpipe_test_support GTest::gtest_main)
 add_dependencies(allocpipe-fetch-tests allocpipe-fetch)
 include(GoogleTest)
-gtest_discover_tests(allocpipe-fetch-tests TEST_PREFIX "fetch." PROPERTIES LABELS "unit;fetch" TIMEOUT 120
+gtest_discover_tests(allocpipe-fetch-tests TEST_PREFIX "fetch." PROPERTIES LABELS "unit" TIMEOUT 120
                      DISCOVERY_TIMEOUT 60)
