@@ -19,8 +19,7 @@ enum class Status : int {
 };
 
 struct Error : std::runtime_error {
-  explicit Error(const std::string& what, Status status = Status::failed)
-      : std::runtime_error(what), status_(status) {}
+  explicit Error(const std::string& what, Status status = Status::failed) : std::runtime_error(what), status_(status) {}
   Status status() const { return status_; }
 
  private:

@@ -297,13 +297,12 @@ class Extraction {
     const auto& parts = entry.parts;
     if (top_.empty()) top_ = parts[0];
     if (parts[0] != top_)
-      refuse(entry.name, "a second top-level entry next to " + named(top_) +
-                             ": expected exactly one top-level directory");
+      refuse(entry.name,
+             "a second top-level entry next to " + named(top_) + ": expected exactly one top-level directory");
     record_parents(entry);
     if (entry.kind == Kind::hardlink) {
       auto seen = seen_.find(join(entry.hardlink, entry.hardlink.size()));
-      if (entry.hardlink.empty() || seen == seen_.end() || seen->second.kind != Kind::file ||
-          seen->first == entry.path)
+      if (entry.hardlink.empty() || seen == seen_.end() || seen->second.kind != Kind::file || seen->first == entry.path)
         refuse(entry.name, "hard link to " + named(join(entry.hardlink, entry.hardlink.size())) +
                                ", which is not an earlier regular file of the archive");
     } else if (entry.kind == Kind::symlink && !resolves_inside(parts, entry.symlink)) {
@@ -465,7 +464,8 @@ class Extraction {
 
 fs::path make_work_dir(const fs::path& dest) {
   std::string templ = (dest.parent_path() / ("." + dest.filename().string() + ".partial-XXXXXX")).string();
-  if (!mkdtemp(templ.data())) throw Error("cannot create a work directory beside " + dest.string() + ": " + errno_text(errno));
+  if (!mkdtemp(templ.data()))
+    throw Error("cannot create a work directory beside " + dest.string() + ": " + errno_text(errno));
   return templ;
 }
 

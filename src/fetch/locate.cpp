@@ -82,9 +82,7 @@ class Search {
   }
 
  private:
-  void note(const std::string& where, const std::string& what) {
-    tried_.push_back(where + ": " + what);
-  }
+  void note(const std::string& where, const std::string& what) { tried_.push_back(where + ": " + what); }
   // A place that failed, and how: the worst class over all places becomes
   // the exit status (wrong bytes anywhere > a local failure > not served).
   void failed(const std::string& where, const std::string& what, Status status) {
@@ -180,7 +178,8 @@ class Search {
 
   std::string failure_report() const {
     std::string text = "could not obtain " + spec_.file + " (sha256 " + spec_.sha256 + ")";
-    if (spec_.debian) text += " or its Debian alternate " + spec_.debian->file + " (sha256 " + spec_.debian->sha256 + ")";
+    if (spec_.debian)
+      text += " or its Debian alternate " + spec_.debian->file + " (sha256 " + spec_.debian->sha256 + ")";
     text += "; tried:";
     for (const auto& line : tried_) text += "\n  - " + line;
     return text;
