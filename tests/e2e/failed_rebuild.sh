@@ -12,9 +12,11 @@ source_dir=$1 work=$2
 rm -rf "$work" && mkdir -p "$work/libs" "$work/status" && cd "$work"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-case_() {  # name missing-source fetcher-message expected-exit(0|nonzero)
-  local name=$1 missing=$2 message=$3 want=$4 rc=0
-  printf '#!/bin/sh\necho "allocpipe-fetch: %s" >&2\nexit 1\n' "$message" > "fetch-$name"
+case_() {  # name missing-source fetcher-message fetcher-exit-status expected-exit(0|nonzero)
+  # The fetcher's exit status is the interface (3: no place serves it,
+  # 4: wrong bytes; README "Exit status"); the message is only the reason shown.
+  local name=$1 missing=$2 message=$3 status=$4 want=$5 rc=0
+  printf '#!/bin/sh\necho "allocpipe-fetch: %s" >&2\nexit %s\n' "$message" "$status" > "fetch-$name"
   chmod +x "fetch-$name"
   cat > "plan-$name.cmake" <<P
 set(ID [==[toy-1.0]==])
@@ -51,8 +53,9 @@ P
   echo "-- $name: exit $rc, no library, no manifest, status: $(cat status/toy-1.0.status 2>/dev/null || echo none)"
 }
 
-case_ wrong-bytes SKIP "sha256 mismatch: expected 000, got 111" nonzero
-case_ not-served SKIP "could not obtain toy-1.0.tar.gz from any place" 0
+case_ wrong-bytes SKIP "sha256 mismatch: expected 000, got 111" 4 nonzero
+case_ not-served SKIP "could not obtain toy-1.0.tar.gz from any place" 3 0
 grep -q '^NOT BUILT: toy-1.0: could not obtain' status/toy-1.0.status || fail "not-served: the status does not say NOT BUILT with the reason"
-case_ fetch-failed FAIL "could not obtain toy-1.0.tar.gz from any place" nonzero
+case_ fetch-failed FAIL "could not obtain toy-1.0.tar.gz from any place" 3 nonzero
+case_ other-failure SKIP "extract toy-1.0.tar.gz: entry 'toy-1.0/p': devices, FIFOs and sockets are refused" 1 nonzero
 echo "PASSED"
