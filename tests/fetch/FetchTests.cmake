@@ -19,7 +19,7 @@ target_compile_definitions(allocpipe_test_support PRIVATE ALLOCPIPE_FETCH_BINARY
 add_executable(allocpipe-fetch-tests
   ${_fetch_tests_dir}/sha256_test.cpp ${_fetch_tests_dir}/extract_test.cpp ${_fetch_tests_dir}/locate_test.cpp
   ${_fetch_tests_dir}/hostile_test.cpp ${_fetch_tests_dir}/network_test.cpp ${_fetch_tests_dir}/cache_test.cpp
-  ${_fetch_tests_dir}/cli_test.cpp ${_fetch_tests_dir}/tree_writer_test.cpp)
+  ${_fetch_tests_dir}/cli_test.cpp ${_fetch_tests_dir}/tree_writer_test.cpp ${_fetch_tests_dir}/debian_test.cpp)
 target_link_libraries(allocpipe-fetch-tests PRIVATE allocpipe_fetch allocpipe_test_support GTest::gtest_main)
 add_dependencies(allocpipe-fetch-tests allocpipe-fetch)
 include(GoogleTest)
