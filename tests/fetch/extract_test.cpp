@@ -210,3 +210,22 @@ TEST(Extract, ExpectedHashMatches) {
   extract_archive(dir / "a.tar.bz2", dir / "src", ExtractLimits{}, {}, sha);
   EXPECT_EQ(read(dir / "src" / "a"), "a");
 }
+
+// The file changed after it was verified: the bytes extracted are hashed
+// again, and a mismatch leaves neither the destination nor a work directory.
+TEST(Extract, ExpectedHashMismatchExtractsNothing) {
+  test::TempDir dir;
+  ArchiveBuilder().file("top/a", "a").write(dir / "a.tar.gz", ArchiveBuilder::Compression::gzip);
+  const std::string actual = sha256_file(dir / "a.tar.gz");
+  const std::string pinned(64, '0');
+  fs::create_directories(dir / "out");
+  try {
+    extract_archive(dir / "a.tar.gz", dir / "out" / "src", ExtractLimits{}, {}, pinned);
+    FAIL() << "an archive whose bytes do not hash to the pin was extracted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("sha256 of the bytes extracted is " + actual + ", expected " + pinned),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_TRUE(fs::is_empty(dir / "out")) << "a destination or work directory was left behind";
+}
