@@ -18,7 +18,9 @@
 #                       says which ran and which were left for later
 #   --only REGEX        only the mutations whose name matches (grep -E)
 #   --keep              keep DIR (worktree and warm build) for the next run;
-#                       by default both are removed at the end
+#                       by default both are removed at the end (also on
+#                       INT/TERM; a run killed outright leaves DIR, which the
+#                       next run reuses and then removes)
 #
 # The scratch build selects no allocator library (ALLOC_BUILD empty): the
 # killing tests are unit tests and self-tests on fakes, so nothing is
