@@ -8,7 +8,8 @@ namespace apq {
 BuildStatus read_build_status(const std::string& file) {
   std::ifstream in(file);
   if (!in) {
-    throw std::runtime_error("no build status " + file + " (expected BUILT or NOT BUILT: the build failed or never ran)");
+    throw std::runtime_error("no build status " + file +
+                             " (expected BUILT or NOT BUILT: the build failed or never ran)");
   }
   std::string line;
   std::getline(in, line);

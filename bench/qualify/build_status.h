@@ -8,8 +8,8 @@
 namespace apq {
 
 struct BuildStatus {
-  bool built = false;   // "BUILT: ..."
-  std::string reason;   // for "NOT BUILT: ...": the rest of the first line
+  bool built = false;  // "BUILT: ..."
+  std::string reason;  // for "NOT BUILT: ...": the rest of the first line
 };
 
 // Throws std::runtime_error naming the file when it is missing, unreadable or

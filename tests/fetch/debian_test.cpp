@@ -25,8 +25,8 @@ class FakeAptGet {
   FakeAptGet(const fs::path& dir, const std::string& bytes) : old_path_(std::getenv("PATH")) {
     fs::create_directories(dir);
     std::ofstream(dir / "served") << bytes;
-    std::ofstream(dir / "apt-get") << "#!/bin/sh\necho \"fake apt-get $*\"\ncp '" << (dir / "served").string()
-                                   << "' '" << orig << "'\n";
+    std::ofstream(dir / "apt-get") << "#!/bin/sh\necho \"fake apt-get $*\"\ncp '" << (dir / "served").string() << "' '"
+                                   << orig << "'\n";
     fs::permissions(dir / "apt-get", fs::perms::owner_all);
     ::setenv("PATH", (dir.string() + ":" + old_path_).c_str(), 1);
   }
