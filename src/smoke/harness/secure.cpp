@@ -1,6 +1,7 @@
 // Secure behaviour, measured: each protection is a hostile operation run in
 // a sacrificial child; it counts as present only if the allocator reports it
 // on stderr. A mimalloc secure build must also report "secure level: 4".
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <utility>
@@ -91,6 +92,25 @@ void check_secure_level(const Options& o, CheckOutcome& out) {
     out.children.push_back(run.log(o.timeout_seconds));
 }
 
+// Memory mappings per GB of RSS under the probe's "mappings" heap: guard
+// pages multiply mappings, and vm.max_map_count (65530 by default) is a hard
+// per-process ceiling. Reported, not judged; the qualification benchmark
+// measures the same ratio on its workload.
+std::string mapping_ratio(const Options& o, const std::string& library) {
+    const ProbeRun run = run_probe(o, library, {"mappings"});
+    for (const auto& rec : run.records) {
+        if (rec.tag != std::string(pr::kNote) || rec.fields.size() < 2 || rec.fields[0] != "mappings") continue;
+        long count = 0, rss_kb = 0;
+        if (std::sscanf(rec.fields[1].c_str(), "%ld %ld", &count, &rss_kb) != 2 || rss_kb <= 0) break;
+        const double per_gb = static_cast<double>(count) / (static_cast<double>(rss_kb) / (1024.0 * 1024.0));
+        char buf[160];
+        std::snprintf(buf, sizeof buf, "%.0f mappings per GB of RSS (%ld mappings at %.1f MB RSS)", per_gb, count,
+                      static_cast<double>(rss_kb) / 1024.0);
+        return buf;
+    }
+    return "mappings: not measured (" + run.process.status_text(o.timeout_seconds) + ")";
+}
+
 }  // namespace
 
 CheckOutcome secure_check(const Options& o) {
@@ -115,6 +135,8 @@ CheckOutcome secure_check(const Options& o) {
         }
     }
     if (o.allocator == "mimalloc") check_secure_level(o, out);
+    out.details.push_back("mappings: " + mapping_ratio(o, o.library) +
+                          (o.twin.empty() ? std::string() : "; normal twin: " + mapping_ratio(o, o.twin)));
 
     if (o.twin.empty()) {
         out.details.push_back("no --twin given: protections measured on this build only");

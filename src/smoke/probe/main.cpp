@@ -6,6 +6,7 @@
 //   allocpipe-smoke-probe threads
 //   allocpipe-smoke-probe hostile OP
 //   allocpipe-smoke-probe noop
+//   allocpipe-smoke-probe mappings
 //
 // Exit status: 0 all subchecks passed, 1 a subcheck failed, 2 usage error.
 #include <cstdio>
@@ -68,6 +69,8 @@ int main(int argc, char** argv) {
         probe::run_threads(reporter);
     } else if (mode == "noop" && args.empty()) {
         probe::run_noop(reporter);
+    } else if (mode == "mappings" && args.empty()) {
+        probe::run_mappings(reporter);
     } else if (mode == "hostile" && args.size() == 1) {
         if (probe::hostile_operations().count(args[0]) == 0) {
             return usage("hostile: unknown operation '" + args[0] + "'");

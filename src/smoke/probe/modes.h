@@ -37,4 +37,8 @@ bool run_hostile(const std::string& op, Reporter& r);
 // A few ordinary allocations (lets the harness read MIMALLOC_VERBOSE output).
 void run_noop(Reporter& r);
 
+// 64 MiB of 16 B..64 KiB blocks, half freed; notes "mappings" with
+// "<lines of /proc/self/maps> <resident KiB>".
+void run_mappings(Reporter& r);
+
 }  // namespace allocpipe::smoke::probe
