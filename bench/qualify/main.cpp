@@ -63,7 +63,15 @@ void resolve_debian_arms(Session& s, const std::string& logs) {
   for (const Arm& arm : s.config.arms) {
     if (arm.debian.empty() || arm.base != arm.name) continue;
     std::fprintf(stderr, "allocpipe-qualify: %s: Debian package %s ...\n", arm.name.c_str(), arm.debian.c_str());
-    DebianResult r = resolve_debian(arm.name, arm.debian, ds);
+    DebianResult r;
+    try {
+      r = resolve_debian(arm.name, arm.debian, ds);
+    } catch (const std::exception& e) {  // archive unreachable, apt failed, ...: reported, never silent
+      r.name = arm.name;
+      r.request = arm.debian;
+      r.package = arm.debian.substr(0, arm.debian.find('='));
+      r.not_measurable = e.what();
+    }
     for (const auto& f : r.facts) std::fprintf(stderr, "allocpipe-qualify:   %s\n", f.c_str());
     if (!r.not_measurable.empty()) {
       std::fprintf(stderr, "allocpipe-qualify: NOT MEASURABLE: %s: %s\n", arm.name.c_str(), r.not_measurable.c_str());
