@@ -10,8 +10,11 @@
 #   - otherwise one CPack DEB run makes <id>_<version>-<rev>_<arch>.deb (library
 #     stripped, Depends from dpkg-shlibdeps) and <id>-dbgsym_..._<arch>.deb
 #     (detached debug info under /usr/lib/debug/.build-id/).
+# plus allocpipe-host_<version>-<rev>_<arch>.deb (+ -dbgsym) when the tree
+# builds it (packaging/host/package.cmake).
 # OUTPUT_DIR then holds exactly those .deb files plus packages.txt:
-#   "built <id> <deb> <dbgsym deb>" / "skipped <id> <reason>" lines.
+#   "built <id> <deb> <dbgsym deb>" / "skipped <id> <reason>" /
+#   "tool allocpipe-host <deb> <dbgsym deb>" lines.
 #
 # Reproducible: every timestamp is SOURCE_DATE_EPOCH, the staging tree has
 # normalised modes (umask 022) and no build path enters a package; CPack
@@ -326,6 +329,9 @@ foreach(id IN LISTS IDS)
   string(APPEND index "built ${id} ${deb} ${dbgsym}\n")
   math(EXPR built_count "${built_count} + 1")
 endforeach()
+
+# The allocpipe-host package (when this tree builds it): "tool" line in packages.txt.
+include("${ALLOC_PKG_PACKAGING_DIR}/host/package.cmake")
 
 # Publish: OUTPUT_DIR holds exactly this run's packages.
 file(MAKE_DIRECTORY "${OUTPUT_DIR}")
