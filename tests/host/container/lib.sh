@@ -92,17 +92,18 @@ ct_root_cached() {
 }
 
 # Per-run changes to the fresh copy, before it boots: no archive source (the
-# only apt source is the one a test adds), a hostname, and tor.service not
-# started at boot: it pulls in tor@default (tor-generator), which would try to
-# reach the Tor network; only the offline instances a test creates may run.
-# /etc/tor/torrc gets DisableNetwork too, should anything start it.
+# only apt source is the one a test adds), a hostname, and no tor@default:
+# tor.service is not started at boot and /etc/tor/torrc is removed, so Debian's
+# tor-generator does not pull tor@default in (it would try to reach the Tor
+# network); only the offline instances a test creates exist and run.
 ct_prepare_copy() {
   local root=$1 name=$2
   : > "$root/etc/apt/sources.list"
   rm -f "$root/var/lib/apt/lists/"*_Packages "$root/var/lib/apt/lists/"*Release* 2>/dev/null || true
   echo "$name" > "$root/etc/hostname"
-  rm -f "$root/etc/systemd/system/multi-user.target.wants/tor.service"
-  printf 'DisableNetwork 1\n' >> "$root/etc/tor/torrc"
+  rm -f "$root/etc/systemd/system/multi-user.target.wants/tor.service" "$root/etc/tor/torrc"
+  # No apt-daily run in the middle of a test's apt-get (it would hold the lock).
+  rm -f "$root/etc/systemd/system/timers.target.wants/apt-daily"*.timer
   # An empty machine-id: systemd generates one on the first boot of this copy.
   : > "$root/etc/machine-id"
 }

@@ -32,7 +32,7 @@ ct_publish_repo() {
   gpg_home=$(mktemp -d /tmp/allocpipe-ct-gpg.XXXXXX)
   ct_at_exit "GNUPGHOME=$gpg_home gpgconf --kill all 2>/dev/null; rm -rf $gpg_home"
   GNUPGHOME=$gpg_home gpg --batch --quiet --passphrase '' --quick-gen-key "allocpipe container test <ct@example.invalid>" ed25519 sign 1d 2>/dev/null
-  key=$(GNUPGHOME=$gpg_home gpg --batch --with-colons --list-secret-keys | awk -F: '$1 == "fpr" { print $10; exit }')
+  key=$(GNUPGHOME=$gpg_home gpg --batch --with-colons --list-secret-keys 2>/dev/null | awk -F: '$1 == "fpr" { print $10; exit }')
   [ -n "$key" ] || ct_fail "could not create the throwaway signing key"
   rm -rf "$work/www"
   bash "$CT_PROJECT/packaging/publish-repo.sh" --debs "$debs" --repo "$work/www/repo" --suite "$REPO_SUITE" \
