@@ -39,11 +39,16 @@ void fsync_dir(const fs::path& dir) {
 
 namespace {
 
+// Fresh randomness on every call (not a seeded generator: a forked child
+// would repeat its parent's names), plus the pid.
 std::string random_suffix() {
-  static std::mt19937_64 rng{std::random_device{}()};
   static const char digits[] = "0123456789abcdef";
-  std::string s;
-  for (int i = 0; i < 12; ++i) s.push_back(digits[rng() % 16]);
+  std::random_device device;
+  std::string s = std::to_string(::getpid()) + ".";
+  for (int i = 0; i < 3; ++i) {
+    unsigned v = device();
+    for (int j = 0; j < 4; ++j, v >>= 4) s.push_back(digits[v % 16]);
+  }
   return s;
 }
 
