@@ -25,7 +25,7 @@ for v in "$n" "$wave" "$health"; do [[ $v =~ ^[1-9][0-9]*$ ]] || ct_fail "N, WAV
 ct_require
 work="$build/bench/host"
 mkdir -p "$work"
-ct_publish_repo "$build/deb" "$work"
+ct_publish_repo "$build/deb" "$work" "$build/tests/allocpipe-test-httpd"
 [[ " ${LIBRARY_IDS[*]} " == *" $lib "* ]] || ct_fail "$lib is not among the packaged libraries: ${LIBRARY_IDS[*]}"
 root=$(ct_root_cached "$build/tests/host/container/cache")
 ct_boot "$root" "$work/run"

@@ -7,17 +7,20 @@
 #     offline tor relays, collects status --json; PLAY RECAP failed=0, changed>0;
 #     every relay maps the library (status --json, and the collected report);
 #   - second run: PLAY RECAP changed=0 failed=0, and no relay was restarted
-#     (same MainPIDs).
-#   ansible.sh DEBS WORK ROOT_CACHE
+#     (same MainPIDs);
+#   - a third run that adds a unit dying inside its health window fails the
+#     host (ansible-playbook exit 2, failed=1); allocpipe-host put that unit
+#     back, and the relays still map the library.
+#   ansible.sh DEBS WORK ROOT_CACHE HTTPD
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 source "$here/setup.sh"
-debs=$1 work=$2 cache=$3
+debs=$1 work=$2 cache=$3 httpd=$4
 ct_require
 
 mkdir -p "$work" && work=$(cd "$work" && pwd)
-ct_publish_repo "$debs" "$work"
+ct_publish_repo "$debs" "$work" "$httpd"
 lib=mimalloc-2.0.9-secure
 [[ " ${LIBRARY_IDS[*]} " == *" $lib "* ]] || ct_fail "$lib was not packaged here (packages.txt), the test needs it"
 packages=("$lib")
@@ -49,11 +52,11 @@ EOF
 packages_json=$(printf '"%s",' "${packages[@]}")
 extra="{\"allocpipe_packages\": [${packages_json%,}]}"
 
-playbook() {  # RUN-NAME: runs the playbook, prints its recap line's counters
+playbook() {  # RUN-NAME [WANT_RC [EXTRA_VARS_JSON]]: runs the playbook, prints its recap line's counters
   local log="$CT_RUN_DIR/ansible-$1.log" rc=0
   ct_exec env ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 sh -c 'cd /root/ansible && exec ansible-playbook -i test-inventory.ini -e "$1" site.yml' \
-    playbook "$extra" > "$log" 2>&1 || rc=$?
-  [ "$rc" = 0 ] || { cat "$log"; ct_fail "ansible-playbook ($1 run) exited with $rc"; }
+    playbook "${3:-$extra}" > "$log" 2>&1 || rc=$?
+  [ "$rc" = "${2:-0}" ] || { cat "$log" >&2; ct_fail "ansible-playbook ($1 run) exited with $rc, expected ${2:-0}"; }
   sed -n '/^PLAY RECAP/,$p' "$log" | awk '$1 == "container" && $2 == ":" { $1 = $2 = ""; print }'
 }
 counter() { tr ' ' '\n' <<< "$1" | sed -n "s/^$2=//p"; }
@@ -93,4 +96,17 @@ ct_note "second run: $recap"
 [ "$(counter "$recap" failed)" = 0 ] && [ "$(counter "$recap" changed)" = 0 ] || ct_fail "the second run is not a no-op: $recap"
 [ "$(pids)" = "$before" ] || ct_fail "the second run restarted relays (MainPIDs $before -> $(pids))"
 
-echo "PASSED: the Ansible role converges (changed>0, failed=0) and is idempotent (second run changed=0, no restart)"
+# A unit that dies inside its health window: the host fails, nothing is left half-done.
+install -m 0755 "$here/dies-when-preloaded" "$CT_ROOT/usr/local/bin/allocpipe-test-dies"
+install -m 0644 "$here/allocpipe-test-dies.service" "$CT_ROOT/etc/systemd/system/allocpipe-test-dies.service"
+ct_exec systemctl daemon-reload
+ct_exec systemctl start allocpipe-test-dies.service
+recap=$(playbook failing 2 "${extra%\}}, \"allocpipe_units\": [\"tor@*.service\", \"allocpipe-test-dies.service\"]}")
+ct_note "run with a dying unit: $recap"
+[ "$(counter "$recap" failed)" = 1 ] || ct_fail "the run with a dying unit did not fail the host: $recap"
+[ ! -e "$CT_ROOT/etc/systemd/system/allocpipe-test-dies.service.d" ] || ct_fail "the dying unit's drop-in directory is still there"
+[ "$(ct_exec systemctl show -p ActiveState --value allocpipe-test-dies.service)" = active ] || ct_fail "the dying unit is not active again"
+[ "$(pids)" = "$before" ] || ct_fail "the failing run restarted relays that were already converged"
+ct_exec allocpipe-host status 'tor@*' > /dev/null || ct_fail "the relays no longer map the library after the failing run"
+
+echo "PASSED: the Ansible role converges (changed>0, failed=0), is idempotent (second run changed=0, no restart), and a failing unit fails the host"

@@ -15,19 +15,19 @@
 #     of allocpipe-host mid-rollout then rollback, a library file removed
 #     after enable; and status exits 1 for a drop-in naming a missing library.
 # Asserts on exit statuses, status --json fields and file contents only.
-#   scenarios.sh DEBS WORK ROOT_CACHE ABORTING_LIBRARY
+#   scenarios.sh DEBS WORK ROOT_CACHE HTTPD ABORTING_LIBRARY
 # ABORTING_LIBRARY: a .so whose constructor calls abort() (the unit tests'
 # allocpipe-host-test-abort), installed inside as if it were an allocpipe library.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 source "$here/setup.sh"
-debs=$1 work=$2 cache=$3 aborting=$4
+debs=$1 work=$2 cache=$3 httpd=$4 aborting=$5
 ct_require
 [ -f "$aborting" ] || ct_fail "the aborting test library '$aborting' was not built"
 
 mkdir -p "$work" && work=$(cd "$work" && pwd)
-ct_publish_repo "$debs" "$work"
+ct_publish_repo "$debs" "$work" "$httpd"
 root=$(ct_root_cached "$cache")
 ct_boot "$root" "$work/run"
 ct_add_repo

@@ -2,9 +2,10 @@
 # What every container test and bench/host needs before its own part (sourced
 # after lib.sh):
 #
-#   ct_publish_repo DEBS WORK      signs DEBS/*.deb into a repository with a throwaway key (publish-repo.sh,
-#                                  what the repo target runs) and serves it on 127.0.0.1; sets REPO_URL,
-#                                  REPO_SUITE, REPO_KEYRING (host path of the public key), LIBRARY_IDS
+#   ct_publish_repo DEBS WORK HTTPD  signs DEBS/*.deb into a repository with a throwaway key (publish-repo.sh,
+#                                  what the repo target runs) and serves it on 127.0.0.1 with HTTPD (the
+#                                  tests' allocpipe-test-httpd); sets REPO_URL, REPO_SUITE, REPO_KEYRING
+#                                  (host path of the public key), LIBRARY_IDS
 #   ct_add_repo                    inside: the repository as a deb822 source with Signed-By, apt-get update
 #   ct_apt_install PKG...          inside: apt-get install from that repository only
 #   ct_tor_relays N                inside: relay1..relayN with Debian's tor-instance-create, offline, started
@@ -16,7 +17,7 @@ CT_PROJECT=$(cd "$CT_HERE/../../.." && pwd)
 REPO_URL='' REPO_SUITE=allocpipe-test REPO_KEYRING='' LIBRARY_IDS=()
 
 ct_publish_repo() {
-  local debs=$1 work=$2 gpg_home key port kind id _ server_pid
+  local debs=$1 work=$2 httpd=$3 gpg_home key port kind id _ server_pid
   [ -f "$debs/packages.txt" ] || ct_fail "$debs/packages.txt is missing: the deb target did not run (cmake --build <dir> --target deb)"
   compgen -G "$debs/allocpipe-host_*.deb" > /dev/null \
     || ct_fail "no allocpipe-host_*.deb in $debs: the allocpipe-host package was not built, so there is nothing to test on the host"
@@ -25,7 +26,8 @@ ct_publish_repo() {
     [ "$kind" != built ] || LIBRARY_IDS+=("$id")
   done < "$debs/packages.txt"
   [ ${#LIBRARY_IDS[@]} -gt 0 ] || ct_fail "no library was packaged in $debs (packages.txt lists none as built)"
-  for tool in gpg gpgconf python3; do command -v "$tool" > /dev/null || ct_fail "'$tool' is not installed"; done
+  for tool in gpg gpgconf; do command -v "$tool" > /dev/null || ct_fail "'$tool' is not installed"; done
+  [ -x "$httpd" ] || ct_fail "the test HTTP server '$httpd' was not built (target allocpipe-test-httpd)"
 
   mkdir -p "$work"
   # GnuPG homes under a short path (agent socket names are limited to ~100 bytes).
@@ -40,15 +42,16 @@ ct_publish_repo() {
     || { cat "$work/publish.log" >&2; ct_fail "publishing $debs into a signed repository failed"; }
   REPO_KEYRING="$work/www/repo/allocpipe-archive-keyring.gpg"
 
-  python3 -u -m http.server --bind 127.0.0.1 --directory "$work/www" 0 > "$work/httpd.log" 2>&1 &
+  rm -f "$work/httpd.port"
+  "$httpd" "$work/www" "$work/httpd.port" > "$work/httpd.log" 2>&1 &
   server_pid=$!
   ct_at_exit "kill $server_pid 2>/dev/null"
-  port=
   for _ in $(seq 100); do
-    port=$(sed -n 's/^Serving HTTP on 127\.0\.0\.1 port \([0-9][0-9]*\) .*/\1/p' "$work/httpd.log")
-    [ -n "$port" ] && break
+    [ ! -s "$work/httpd.port" ] || break
+    kill -0 "$server_pid" 2>/dev/null || break
     sleep 0.1
   done
+  port=$(cat "$work/httpd.port" 2>/dev/null || true)
   [ -n "$port" ] || { cat "$work/httpd.log" >&2; ct_fail "the loopback HTTP server did not start"; }
   REPO_URL="http://127.0.0.1:$port/repo/"
   ct_note "repository signed by throwaway key $key, served at $REPO_URL (libraries: ${LIBRARY_IDS[*]})"
