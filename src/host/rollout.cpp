@@ -217,12 +217,12 @@ void put_back(Systemd& systemd, RolloutJournal& journal, const JournalStore& sto
   store.save(journal);
 }
 
-std::string summary(const Tally& t) {
+std::string summary(const Tally& t, const char* changed_title = "changed and verified") {
   std::string s;
   auto line = [&](const std::string& title, const std::vector<std::string>& v) {
     if (!v.empty()) s += title + " (" + std::to_string(v.size()) + "): " + join(v) + "\n";
   };
-  line("changed and verified", t.passed);
+  line(changed_title, t.passed);
   line("configured, not running (not started; verify when started)", t.not_running);
   line("unchanged", t.unchanged);
   line("not touched (the rollout stopped)", t.skipped);
@@ -281,6 +281,12 @@ int roll_out(const HostPaths& paths, const RolloutOptions& options, Systemd& sys
     out.result(summary(tally));
     return exit_ok;
   }
+  // Running units first: a canary that is not running proves nothing.
+  std::stable_partition(to_change.begin(), to_change.end(), [&](const std::string& name) {
+    for (const UnitInfo& u : units)
+      if (u.name == name) return u.running();
+    return false;
+  });
   store.save(journal);  // durable before anything on the host changes
   out.step("journal " + journal.id + " written (" + (store.dir() / (journal.id + ".json")).string() + ")");
   try {
@@ -488,7 +494,7 @@ int cmd_rollback(const HostPaths& paths, const RolloutOptions& options, const st
     journal.state = "rolled-back";
     store.save(journal);
   }
-  out.result(summary(tally) + (tally.rollback_failed.empty() ? "journal " + journal.id + " rolled back\n"
+  out.result(summary(tally, "restored and verified") + (tally.rollback_failed.empty() ? "journal " + journal.id + " rolled back\n"
                                                              : "journal " + journal.id + " NOT fully rolled back; fix the units above and run rollback again\n"));
   return tally.rollback_failed.empty() ? exit_ok : exit_failed;
 }
