@@ -50,6 +50,17 @@ ct_root_key() {
   printf '%s\n' "$CT_SUITE" "$(dpkg --print-architecture)" "${CT_PACKAGES[@]}" | sort | sha256sum | cut -c1-16
 }
 
+# debootstrap can finish with packages left unconfigured (it resolves no
+# virtual package); a root is usable only when every one is installed and
+# configured.
+ct_root_check() {
+  local root=$1 audit
+  audit=$(chroot "$root" dpkg --audit 2>&1 || true)
+  [ -z "$audit" ] || { echo "$audit" >&2; return 1; }
+  chroot "$root" dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' "${CT_PACKAGES[@]}" 2>&1 \
+    | awk '$1 != "ii" { print "not installed: " $0 > "/dev/stderr"; bad = 1 } END { exit bad }'
+}
+
 # Builds the root once (debootstrap from this machine's own Debian archive
 # URI) into CACHE_DIR/root-<key>, renamed into place only when complete;
 # concurrent callers wait on a lock. Prints the root's path.
@@ -73,14 +84,9 @@ ct_root_cached() {
       rm -rf "$tmp"
       ct_fail "debootstrap of $CT_SUITE from $uri failed (log: $cache/debootstrap.log)"
     fi
-    # debootstrap can finish with packages left unconfigured; the root is
-    # usable only when every one is installed and configured.
-    local audit
-    audit=$(chroot "$tmp" dpkg --audit 2>&1 || true)
-    if [ -n "$audit" ] || ! chroot "$tmp" dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' "${CT_PACKAGES[@]}" | awk '$1 != "ii" { bad = 1 } END { exit bad }'; then
-      echo "$audit" >&2
+    if ! ct_root_check "$tmp"; then
       rm -rf "$tmp"
-      ct_fail "debootstrap left packages not installed or not configured (dpkg --audit above)"
+      ct_fail "debootstrap left packages not installed or not configured (above)"
     fi
     rm -rf "$tmp/var/cache/apt/archives/"*.deb
     date -u +%FT%TZ > "$tmp/.complete"
