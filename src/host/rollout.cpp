@@ -349,10 +349,12 @@ int roll_out(const HostPaths& paths, const RolloutOptions& options, Systemd& sys
     }
     journal.state = failures ? "failed" : "finished";
     store.save(journal);
-  } catch (const Error& e) {
-    throw Error(e.status == exit_usage || e.status == exit_refused ? exit_system : e.status,
-                std::string(e.what()) + "\nthe journal " + journal.id + " records what may have changed: run 'allocpipe-host rollback " +
-                    journal.id + "'");
+  } catch (const std::exception& e) {
+    // Whatever broke, the host may be half-way: say how to get back.
+    const auto* error = dynamic_cast<const Error*>(&e);
+    const Exit status = error && error->status != exit_usage && error->status != exit_refused ? error->status : exit_system;
+    throw Error(status, std::string(e.what()) + "\nthe journal " + journal.id +
+                            " records what may have changed: run 'allocpipe-host rollback " + journal.id + "'");
   }
   out.result(summary(tally) + "journal: " + journal.id + " (undo with: allocpipe-host rollback " + journal.id + ")\n");
   if (!tally.rollback_failed.empty()) return exit_system;
