@@ -19,6 +19,7 @@
 #include "status.h"
 #include "units.h"
 #include "verify.h"
+#include "waves.h"
 
 namespace allocpipe::host {
 
@@ -30,22 +31,6 @@ std::string join(const std::vector<std::string>& v, const std::string& sep = ", 
   std::string out;
   for (const std::string& s : v) out += (out.empty() ? "" : sep) + s;
   return out;
-}
-
-// Canary first, then waves of `wave` units.
-std::vector<std::vector<std::string>> split_waves(const std::vector<std::string>& units, const RolloutOptions& o) {
-  std::vector<std::vector<std::string>> waves;
-  std::size_t i = 0;
-  if (o.canary > 0 && !units.empty()) {
-    waves.emplace_back(units.begin(), units.begin() + static_cast<long>(std::min(o.canary, units.size())));
-    i = waves.back().size();
-  }
-  while (i < units.size()) {
-    const std::size_t n = std::min(o.wave, units.size() - i);
-    waves.emplace_back(units.begin() + static_cast<long>(i), units.begin() + static_cast<long>(i + n));
-    i += n;
-  }
-  return waves;
 }
 
 // ------------------------------------------------------------------ AppArmor
@@ -281,19 +266,16 @@ int roll_out(const HostPaths& paths, const RolloutOptions& options, Systemd& sys
     out.result(summary(tally));
     return exit_ok;
   }
-  // Running units first: a canary that is not running proves nothing.
-  std::stable_partition(to_change.begin(), to_change.end(), [&](const std::string& name) {
-    for (const UnitInfo& u : units)
-      if (u.name == name) return u.running();
-    return false;
-  });
+
   store.save(journal);  // durable before anything on the host changes
   out.step("journal " + journal.id + " written (" + (store.dir() / (journal.id + ".json")).string() + ")");
   try {
     if (library) apply_apparmor(paths, journal, store, apparmor_plans, library->path.string(), out);
     std::map<std::string, const UnitInfo*> info;
     for (const UnitInfo& u : units) info[u.name] = &u;
-    const auto waves = split_waves(to_change, options);
+    std::vector<WaveUnit> order;
+    for (const std::string& name : to_change) order.push_back({name, info[name]->running()});
+    const auto waves = plan_waves(order, options.canary, options.wave);
     std::size_t failures = 0;
     for (std::size_t w = 0; w < waves.size(); ++w) {
       const std::string label = (options.canary > 0 && w == 0 ? std::string("canary") : "wave " + std::to_string(w + (options.canary > 0 ? 0 : 1))) +
@@ -400,12 +382,12 @@ int cmd_enable(const HostPaths& paths, const RolloutOptions& options, const std:
   require_writable_dir(paths.state_dir, "the rollout journal");
   for (const AppArmorPlan& p : plans) require_writable_dir(p.local_file.parent_path(), "AppArmor local rules");
 
-  std::vector<std::string> names;
-  for (const UnitInfo& u : units) names.push_back(u.name);
   if (options.dry_run) {
     std::string plan = "dry run: would preload " + library->path.string() + " (" + library->id + ") into " +
                        std::to_string(units.size()) + " unit(s):\n";
-    const auto waves = split_waves(names, options);
+    std::vector<WaveUnit> order;
+    for (const UnitInfo& u : units) order.push_back({u.name, u.running()});
+    const auto waves = plan_waves(order, options.canary, options.wave);
     for (std::size_t w = 0; w < waves.size(); ++w)
       plan += "  " + std::string(options.canary > 0 && w == 0 ? "canary" : "wave") + ": " + join(waves[w]) + "\n";
     for (const AppArmorPlan& p : plans) plan += "  AppArmor: add '" + p.rule + "' to " + p.local_file.string() + "\n";

@@ -52,3 +52,20 @@ TEST(Patterns, HasGlob) {
   EXPECT_TRUE(has_glob("tor@[ab]"));
   EXPECT_FALSE(has_glob("tor@relay1.service"));
 }
+
+// The rollout order: the canary is a running unit, waves after it.
+#include "waves.h"
+
+TEST(Waves, CanaryIsARunningUnitThenWavesOfN) {
+  std::vector<WaveUnit> units = {{"tor@default.service", false}, {"tor@a.service", true}, {"tor@b.service", true},
+                                 {"tor@c.service", true}, {"tor@d.service", true}, {"tor@e.service", false}};
+  auto waves = plan_waves(units, 1, 2);
+  ASSERT_EQ(waves.size(), 4u);
+  EXPECT_EQ(waves[0], std::vector<std::string>{"tor@a.service"});
+  EXPECT_EQ(waves[1], (std::vector<std::string>{"tor@b.service", "tor@c.service"}));
+  EXPECT_EQ(waves[2], (std::vector<std::string>{"tor@d.service", "tor@default.service"}));
+  EXPECT_EQ(waves[3], std::vector<std::string>{"tor@e.service"});
+  EXPECT_EQ(plan_waves(units, 0, 10).size(), 1u);
+  EXPECT_EQ(plan_waves(units, 3, 5)[0].size(), 3u);
+  EXPECT_TRUE(plan_waves({}, 1, 5).empty());
+}
