@@ -4,7 +4,8 @@
 # connection, against the project's signed repository served on loopback:
 #   - first run: adds the repository (deb822, Signed-By), installs
 #     allocpipe-host and the library packages, enables the library on three
-#     offline tor relays, collects status --json; PLAY RECAP failed=0, changed>0;
+#     offline tor relays (and configures, without starting, the inactive
+#     tor@default), collects status --json; PLAY RECAP failed=0, changed>0;
 #     every relay maps the library (status --json, and the collected report);
 #   - second run: PLAY RECAP changed=0 failed=0, and no relay was restarted
 #     (same MainPIDs);
@@ -28,6 +29,13 @@ packages=("$lib")
 root=$(ct_root_cached "$cache")
 ct_boot "$root" "$work/run"
 ct_tor_relays 3
+# As on a real relay host, Debian's tor@default is loaded but not running
+# (tor-generator: tor.service wants it once /etc/tor/torrc exists): enable
+# gives it the drop-in without starting it, and a second run must leave it be.
+printf 'DisableNetwork 1\nSocksPort 0\n' > "$CT_ROOT/etc/tor/torrc"
+ct_exec systemctl daemon-reload
+[ "$(ct_exec systemctl show -p LoadState,ActiveState --value tor@default.service | tr '\n' ' ')" = "loaded inactive " ] \
+  || ct_fail "tor@default.service is not loaded and inactive: $(ct_exec systemctl show -p LoadState,ActiveState tor@default.service)"
 
 # The role and a test inventory: this container is the (only) host, reached
 # with a local connection as root (no sudo in the root, hence no become).
@@ -75,16 +83,19 @@ for pkg in allocpipe-host "${packages[@]}"; do
 done
 rc=0; ct_exec allocpipe-host status --json 'tor@*' > "$CT_RUN_DIR/status.json" || rc=$?
 [ "$rc" = 0 ] || { cat "$CT_RUN_DIR/status.json"; ct_fail "allocpipe-host status after the role: exit $rc, expected 0"; }
-python3 - "$CT_RUN_DIR/status.json" "$lib" "${TOR_UNITS[@]}" <<'EOF' || ct_fail "status --json after the role: not every relay maps the library"
+python3 - "$CT_RUN_DIR/status.json" "$lib" "${TOR_UNITS[@]}" <<'EOF' || { cat "$CT_RUN_DIR/status.json"; ct_fail "status --json after the role: not every relay maps the library (or tor@default was started)"; }
 import json, sys
-d = json.load(open(sys.argv[1])); lib = sys.argv[2]; units = sorted(sys.argv[3:])
-ok = d["ok"] is True and sorted(u["unit"] for u in d["units"]) == units and all(
-    u["configured_id"] == lib and u["mapped_id"] == lib and u["match"] is True for u in d["units"])
+d = json.load(open(sys.argv[1])); lib = sys.argv[2]; relays = sorted(sys.argv[3:])
+units = {u["unit"]: u for u in d["units"]}
+ok = d["ok"] is True and sorted(units) == sorted(relays + ["tor@default.service"]) and all(
+    units[r]["configured_id"] == lib and units[r]["mapped_id"] == lib and units[r]["match"] is True for r in relays)
+default = units.get("tor@default.service", {})
+ok = ok and default.get("active_state") == "inactive" and default.get("configured_id") == lib
 sys.exit(0 if ok else 1)
 EOF
 report="$CT_ROOT/root/allocpipe-status/container.json"
 [ -f "$report" ] || ct_fail "the role did not collect status --json on the controller ($report)"
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["ok"] is True and len(d["units"]) == 3 else 1)' "$report" \
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["ok"] is True and sum(u["match"] is True for u in d["units"]) == 3 else 1)' "$report" \
   || { cat "$report"; ct_fail "the collected status report does not show three matching relays"; }
 ct_exec test -s /run/allocpipe-test.prom || ct_fail "the role's handler did not write the metrics textfile"
 ct_note "first run: repository with Signed-By, packages installed, $lib enabled on ${TOR_UNITS[*]}, report collected"
