@@ -35,6 +35,10 @@ render("${host_dir}/changelog.in" "${WORK_DIR}/${PACKAGE}/changelog.Debian")
 execute_process(COMMAND gzip -9 -n -c "${WORK_DIR}/${PACKAGE}/changelog.Debian"
                 OUTPUT_FILE "${doc}/changelog.Debian.gz" COMMAND_ERROR_IS_FATAL ANY)
 copy_normalised("${host_dir}/lintian-overrides" "${root}/usr/share/lintian/overrides/${PACKAGE}")
+file(MAKE_DIRECTORY "${root}/usr/share/man/man1")
+execute_process(COMMAND gzip -9 -n -c "${host_dir}/allocpipe-host.1"
+                OUTPUT_FILE "${root}/usr/share/man/man1/allocpipe-host.1.gz" COMMAND_ERROR_IS_FATAL ANY)
+file(CHMOD "${root}/usr/share/man/man1/allocpipe-host.1.gz" PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 foreach(file "${doc}/copyright" "${doc}/README" "${doc}/changelog.Debian.gz")
   file(CHMOD "${file}" PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 endforeach()
