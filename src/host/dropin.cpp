@@ -32,7 +32,7 @@ std::string drop_in_content(const std::string& library_path, const std::string& 
          "[Service]\nEnvironment=\"LD_PRELOAD=" + library_path + "\"\n";
 }
 
-void put_drop_in(const fs::path& path, const std::optional<std::string>& content, bool dir_existed) {
+void put_drop_in(const fs::path& path, const std::optional<std::string>& content, bool keep_dir) {
   const fs::path dir = path.parent_path();
   if (content) {
     make_dirs(dir);
@@ -40,7 +40,7 @@ void put_drop_in(const fs::path& path, const std::optional<std::string>& content
     return;
   }
   durable_remove(path);
-  if (!dir_existed) {
+  if (!keep_dir) {
     // rmdir only succeeds on an empty directory: anything the operator put
     // there meanwhile stays.
     if (::rmdir(dir.c_str()) == 0) fsync_dir(dir.parent_path());

@@ -23,8 +23,9 @@ void require_unit_file_safe_path(const std::string& path);
 std::string drop_in_content(const std::string& library_path, const std::string& library_id);
 
 // Writes `content` (creating <unit>.d if needed), or removes the drop-in when
-// `content` is empty, and removes a <unit>.d we created when it is left empty.
-void put_drop_in(const std::filesystem::path& path, const std::optional<std::string>& content, bool dir_existed);
+// there is no content; then, unless `keep_dir`, also removes <unit>.d when it
+// is left empty (never when anything else is in it).
+void put_drop_in(const std::filesystem::path& path, const std::optional<std::string>& content, bool keep_dir);
 
 // The LD_PRELOAD value of an Environment= list ("A=1", "LD_PRELOAD=/x.so").
 std::optional<std::string> preload_of(const std::vector<std::string>& environment);

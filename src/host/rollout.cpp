@@ -289,7 +289,8 @@ int roll_out(const HostPaths& paths, const RolloutOptions& options, Systemd& sys
       }
       for (const std::string& u : waves[w]) {
         JournalUnit& ju = *journal.find(u);
-        put_drop_in(ju.drop_in, ju.new_drop_in, ju.dir_existed);
+        // disable: the <unit>.d directory goes too when ours was the last file in it
+        put_drop_in(ju.drop_in, ju.new_drop_in, library ? ju.dir_existed : false);
         ju.phase = "written";
       }
       store.save(journal);

@@ -96,6 +96,17 @@ TEST(Files, DropInIsWrittenAndPutBackExactly) {
   put_drop_in(b, std::nullopt, true);
   EXPECT_EQ(names_in(t / "tor@b.service.d"), std::vector<std::string>{"10-limits.conf"});
 
+  // disable (keep_dir false) of a unit whose directory enable created: gone.
+  const fs::path c = drop_in_path(t.path(), "tor@c.service");
+  put_drop_in(c, content, false);
+  put_drop_in(c, std::nullopt, false);
+  EXPECT_FALSE(fs::exists(c.parent_path()));
+  // an operator's empty directory is kept when asked (rollback to "it existed")
+  fs::create_directories(c.parent_path());
+  put_drop_in(c, content, true);
+  put_drop_in(c, std::nullopt, true);
+  EXPECT_TRUE(fs::is_directory(c.parent_path()));
+
   // A previous drop-in of ours comes back byte for byte.
   put_drop_in(b, std::string("old\n"), true);
   put_drop_in(b, content, true);
