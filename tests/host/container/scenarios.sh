@@ -3,15 +3,18 @@
 # and real apt, in a booted Debian 12 container (lib.sh):
 #   - the packages come from the project's own signed repository, served on
 #     the host's loopback (apt-get install allocpipe-host <libraries>);
-#   - four offline relays from Debian's tor-instance-create, plus a small
-#     service that dies a few seconds after it starts with a preload;
+#   - four offline relays from Debian's tor-instance-create, plus two small
+#     services: one dies a few seconds after it starts with a preload, one
+#     runs as nobody;
 #   - enable (canary, waves) maps the library in every relay and status says
 #     configured = mapped; disable and rollback restore the recorded state;
 #   - faults, each ending with every unit as it was before and nothing
 #     half-written (a snapshot of the units, /etc/systemd/system and the
 #     state directory compared byte for byte): an unknown id, a pattern that
 #     matches nothing, a library that aborts when loaded, a read-only
-#     /etc/systemd/system, a unit that dies inside its health window, kill -9
+#     /etc/systemd/system, a unit that dies inside its health window, a
+#     preload the loader ignores (the library unreadable for the unit's user,
+#     as AppArmor would deny it), kill -9
 #     of allocpipe-host mid-rollout then rollback, a library file removed
 #     after enable; and status exits 1 for a drop-in naming a missing library.
 # Asserts on exit statuses, status --json fields and file contents only.
@@ -45,12 +48,13 @@ ct_note "installed from the signed repository: allocpipe-host $lib ${extra[*]}"
 ct_tor_relays 4
 install -m 0755 "$here/dies-when-preloaded" "$CT_ROOT/usr/local/bin/allocpipe-test-dies"
 install -m 0644 "$here/allocpipe-test-dies.service" "$CT_ROOT/etc/systemd/system/allocpipe-test-dies.service"
+install -m 0644 "$here/allocpipe-test-nobody.service" "$CT_ROOT/etc/systemd/system/allocpipe-test-nobody.service"
 ct_exec systemctl daemon-reload
-ct_exec systemctl start allocpipe-test-dies.service
+ct_exec systemctl start allocpipe-test-dies.service allocpipe-test-nobody.service
 mkdir -p "$CT_ROOT/usr/local/lib/allocpipe-test"
 install -m 0755 "$here/snapshot.py" "$CT_ROOT/usr/local/lib/allocpipe-test/snapshot.py"
-dies=allocpipe-test-dies.service
-all_units=("${TOR_UNITS[@]}" "$dies")
+dies=allocpipe-test-dies.service nobody=allocpipe-test-nobody.service
+all_units=("${TOR_UNITS[@]}" "$dies" "$nobody")
 libdir=/usr/local/lib/mimalloc
 libfile=$(ct_exec python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["library"])' "$libdir/lib$lib.manifest.json")
 libpath=$libdir/$libfile
@@ -186,14 +190,28 @@ as_before "a read-only /etc/systemd/system (exit 3)"
 no_new_journal "the refusal on a read-only unit directory"
 
 # --- 4. a unit that dies inside its health window is put back
+journals_now
 ah 1 enable "$lib" "$dies" --health-seconds 6
 as_before "a unit that dies inside its health window (exit 1, put back)"
+[ "$(journal_state "$(new_journal)")" = failed ] || ct_fail "the journal of the rollout stopped by $dies is not 'failed'"
 ah 1 enable "$lib" 'tor@*' "$dies" --canary 1 --wave 2 --health-seconds 5 --max-failures 1
 snapshot > "$CT_RUN_DIR/dies-mixed.json"
 check "$CT_RUN_DIR/dies-mixed.json" "d['units'][sys.argv[3]]['drop_ins'] == {} and d['units'][sys.argv[3]]['mapped'] == [] and d['units'][sys.argv[3]]['active'] == 'active'" \
   "the unit that died is not back as it was (after a mixed rollout)" "$dies"
 ah 0 rollback
 as_before "a mixed rollout stopped by a dying unit, then rollback"
+
+# The loader's silent ignore (what AppArmor does to a preload it denies): a
+# library the service's user cannot read. The probe (as root) passes; ld.so in
+# the service prints "cannot be preloaded ... ignored" and it runs on glibc.
+mkdir -p "$CT_ROOT/opt/privlib"
+install -m 0600 "$CT_ROOT$libpath" "$CT_ROOT/opt/privlib/$libfile"
+install -m 0644 "$CT_ROOT$libdir/lib$lib.manifest.json" "$CT_ROOT/opt/privlib/"
+journals_now
+ah 1 --lib-dir /opt/privlib enable "$lib" "$nobody" --health-seconds 2
+[ "$(journal_state "$(new_journal)")" = failed ] || ct_fail "the journal of the rollout the loader ignored is not 'failed'"
+as_before "a preload the loader ignores (unreadable for the service's user; exit 1, put back)"
+rm -r "$CT_ROOT/opt/privlib"
 
 # --- 5. kill -9 of allocpipe-host mid-rollout, then rollback
 ct_exec allocpipe-host enable "$lib" 'tor@*' --canary 1 --wave 1 --health-seconds 4 > "$CT_RUN_DIR/killed.out" 2>&1 &
