@@ -127,6 +127,13 @@ JournalUnit* RolloutJournal::find(const std::string& unit) {
   return nullptr;
 }
 
+bool RolloutJournal::may_have_changes() const {
+  if (!apparmor.empty()) return true;
+  for (const JournalUnit& u : units)
+    if (u.phase != "rolled-back" && u.phase != "skipped") return true;
+  return false;
+}
+
 JournalStore::JournalStore(fs::path state_dir) : dir_(std::move(state_dir) / "journal") {}
 
 std::string JournalStore::new_id() const {
@@ -179,7 +186,7 @@ std::vector<RolloutJournal> JournalStore::all() const {
 std::optional<RolloutJournal> JournalStore::latest_undoable() const {
   auto journals = all();
   for (auto it = journals.rbegin(); it != journals.rend(); ++it)
-    if (it->state != "rolled-back" && it->command != "rollback") return *it;
+    if (it->state != "rolled-back" && it->may_have_changes()) return *it;
   return std::nullopt;
 }
 

@@ -44,6 +44,10 @@ struct RolloutJournal {
   Json to_json() const;
   static RolloutJournal from_json(const Json& j, const std::string& what);
   JournalUnit* find(const std::string& unit);
+  // False only when every unit was put back or never touched (and no
+  // AppArmor rule was added): rolling it back would change nothing. A unit
+  // still "planned" may have been written just before a crash: it counts.
+  bool may_have_changes() const;
 };
 
 class JournalStore {
@@ -55,7 +59,7 @@ class JournalStore {
   void save(const RolloutJournal& j) const;
   RolloutJournal load(const std::string& id) const;  // UsageError listing known ids when absent
   std::vector<RolloutJournal> all() const;           // oldest first
-  // The newest journal that changed something and has not been rolled back.
+  // The newest journal that may have changed something and has not been rolled back.
   std::optional<RolloutJournal> latest_undoable() const;
 
  private:

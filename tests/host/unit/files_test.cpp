@@ -168,6 +168,33 @@ TEST(Journal, SavedBeforeChangesAndReadBackAfterACrash) {
   EXPECT_FALSE(store.latest_undoable().has_value());
 }
 
+TEST(Journal, RollbackWithoutIdSkipsRolloutsThatLeftNothingChanged) {
+  TempDir t;
+  JournalStore store(t.path());
+  auto make = [&](const std::string& id, const std::string& created, std::vector<std::string> phases) {
+    RolloutJournal j;
+    j.id = id;
+    j.command = "enable";
+    j.created = created;
+    j.unit_dir = "/etc/systemd/system";
+    for (std::size_t i = 0; i < phases.size(); ++i) {
+      JournalUnit u;
+      u.unit = "tor@" + std::to_string(i) + ".service";
+      u.drop_in = "/x/" + u.unit + ".d/50-allocpipe.conf";
+      u.previous_active_state = "active";
+      u.phase = phases[i];
+      j.units.push_back(u);
+    }
+    store.save(j);
+  };
+  make("20260101T000000Z-1", "2026-01-01T00:00:00Z", {"passed", "passed"});
+  make("20260101T000001Z-2", "2026-01-01T00:00:01Z", {"rolled-back", "skipped"});  // canary failed, put back
+  ASSERT_TRUE(store.latest_undoable().has_value());
+  EXPECT_EQ(store.latest_undoable()->id, "20260101T000000Z-1");
+  make("20260101T000002Z-3", "2026-01-01T00:00:02Z", {"planned", "planned"});  // kill -9 right after writing
+  EXPECT_EQ(store.latest_undoable()->id, "20260101T000002Z-3");
+}
+
 TEST(Journal, UnknownIdListsKnownOnes) {
   TempDir t;
   JournalStore store(t.path());
