@@ -109,14 +109,14 @@ ct_note "second run: $recap"
 
 # A unit that dies inside its health window: the host fails, nothing is left half-done.
 install -m 0755 "$here/dies-when-preloaded" "$CT_ROOT/usr/local/bin/allocpipe-test-dies"
-install -m 0644 "$here/allocpipe-test-dies.service" "$CT_ROOT/etc/systemd/system/allocpipe-test-dies.service"
+install -m 0644 "$here/zz-allocpipe-test-dies.service" "$CT_ROOT/etc/systemd/system/zz-allocpipe-test-dies.service"
 ct_exec systemctl daemon-reload
-ct_exec systemctl start allocpipe-test-dies.service
-recap=$(playbook failing 2 "${extra%\}}, \"allocpipe_units\": [\"tor@*.service\", \"allocpipe-test-dies.service\"]}")
+ct_exec systemctl start zz-allocpipe-test-dies.service
+recap=$(playbook failing 2 "${extra%\}}, \"allocpipe_units\": [\"tor@*.service\", \"zz-allocpipe-test-dies.service\"]}")
 ct_note "run with a dying unit: $recap"
 [ "$(counter "$recap" failed)" = 1 ] || ct_fail "the run with a dying unit did not fail the host: $recap"
-[ ! -e "$CT_ROOT/etc/systemd/system/allocpipe-test-dies.service.d" ] || ct_fail "the dying unit's drop-in directory is still there"
-[ "$(ct_exec systemctl show -p ActiveState --value allocpipe-test-dies.service)" = active ] || ct_fail "the dying unit is not active again"
+[ ! -e "$CT_ROOT/etc/systemd/system/zz-allocpipe-test-dies.service.d" ] || ct_fail "the dying unit's drop-in directory is still there"
+[ "$(ct_exec systemctl show -p ActiveState --value zz-allocpipe-test-dies.service)" = active ] || ct_fail "the dying unit is not active again"
 [ "$(pids)" = "$before" ] || ct_fail "the failing run restarted relays that were already converged"
 ct_exec allocpipe-host status 'tor@*' > /dev/null || ct_fail "the relays no longer map the library after the failing run"
 

@@ -47,13 +47,13 @@ ct_note "installed from the signed repository: allocpipe-host $lib ${extra[*]}"
 
 ct_tor_relays 4
 install -m 0755 "$here/dies-when-preloaded" "$CT_ROOT/usr/local/bin/allocpipe-test-dies"
-install -m 0644 "$here/allocpipe-test-dies.service" "$CT_ROOT/etc/systemd/system/allocpipe-test-dies.service"
+install -m 0644 "$here/zz-allocpipe-test-dies.service" "$CT_ROOT/etc/systemd/system/zz-allocpipe-test-dies.service"
 install -m 0644 "$here/allocpipe-test-nobody.service" "$CT_ROOT/etc/systemd/system/allocpipe-test-nobody.service"
 ct_exec systemctl daemon-reload
-ct_exec systemctl start allocpipe-test-dies.service allocpipe-test-nobody.service
+ct_exec systemctl start zz-allocpipe-test-dies.service allocpipe-test-nobody.service
 mkdir -p "$CT_ROOT/usr/local/lib/allocpipe-test"
 install -m 0755 "$here/snapshot.py" "$CT_ROOT/usr/local/lib/allocpipe-test/snapshot.py"
-dies=allocpipe-test-dies.service nobody=allocpipe-test-nobody.service
+dies=zz-allocpipe-test-dies.service nobody=allocpipe-test-nobody.service
 all_units=("${TOR_UNITS[@]}" "$dies" "$nobody")
 libdir=/usr/local/lib/mimalloc
 libfile=$(ct_exec python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["library"])' "$libdir/lib$lib.manifest.json")
@@ -194,12 +194,21 @@ journals_now
 ah 1 enable "$lib" "$dies" --health-seconds 6
 as_before "a unit that dies inside its health window (exit 1, put back)"
 [ "$(journal_state "$(new_journal)")" = failed ] || ct_fail "the journal of the rollout stopped by $dies is not 'failed'"
+# rollback without an id acts on the newest journal, which has nothing left to undo.
+ah 0 rollback
+as_before "rollback (no id) right after a rollout whose only unit was put back"
+journals_now
 ah 1 enable "$lib" 'tor@*' "$dies" --canary 1 --wave 2 --health-seconds 5 --max-failures 1
+j=$(new_journal)
+ah 0 journals --json
+check "$out" "[u['phase'] for u in next(j for j in d if j['id'] == sys.argv[3])['units'] if u['unit'].startswith('tor@')].count('passed') >= 1" \
+  "the mixed rollout: no relay passed before the dying unit stopped it (is the order still running units by name?)" "$j"
 snapshot > "$CT_RUN_DIR/dies-mixed.json"
 check "$CT_RUN_DIR/dies-mixed.json" "d['units'][sys.argv[3]]['drop_ins'] == {} and d['units'][sys.argv[3]]['mapped'] == [] and d['units'][sys.argv[3]]['active'] == 'active'" \
   "the unit that died is not back as it was (after a mixed rollout)" "$dies"
 ah 0 rollback
 as_before "a mixed rollout stopped by a dying unit, then rollback"
+[ "$(journal_state "$j")" = rolled-back ] || ct_fail "the mixed rollout's journal $j is not marked rolled-back"
 
 # The loader's silent ignore (what AppArmor does to a preload it denies): a
 # library the service's user cannot read. The probe (as root) passes; ld.so in
