@@ -13,7 +13,7 @@
 #            of one wave at once (one job each, in parallel, as allocpipe-host
 #            restarts a wave), per wave size, median of 3
 #   enable   `allocpipe-host enable ID tor@* --canary 1 --wave WAVE --health-seconds H`,
-#            then `disable` with the same waves
+#            then `disable` (which also restarts one unit first, then WAVE at a time)
 # and per-wave overhead = (wall time - waves x H - sum of the waves' restart
 # times) / waves. Needs root and a build tree with the deb target built.
 set -euo pipefail
@@ -74,7 +74,7 @@ report() {  # NAME WALL (after waves)
   printf '%-18s %3d units in %2d waves (%s): wall %6.2f s = health %3d s + restarts %5.2f s + overhead %5.2f s per wave (%.1f%% of wall)\n' \
     "$1" "$n" "$count" "$(IFS=+; echo "${SIZES[*]}")" "$2" "$((count * health))" "$BASE" "$over" "$(calc "100 * $over * $count / $2")"
 }
-waves 1; waves 0  # measure every wave size before any rollout
+waves 1  # measure every wave size before any rollout
 t_enable=$(timed enable "$lib" 'tor@*' --canary 1 --wave "$wave" --health-seconds "$health")
 ct_exec allocpipe-host status 'tor@*' > /dev/null || ct_fail "status after enable: not every relay maps $lib"
 t_disable=$(timed disable 'tor@*' --wave "$wave" --health-seconds "$health")
@@ -84,4 +84,4 @@ for k in $(printf '%s\n' "${!restart_of[@]}" | sort -n); do
   printf '   systemctl restart of %2d relays at once: %.2f s (median of 3)\n' "$k" "${restart_of[$k]}"
 done
 waves 1; report "enable (canary 1)" "$t_enable"
-waves 0; report disable "$t_disable"
+waves 1; report "disable (canary 1)" "$t_disable"
