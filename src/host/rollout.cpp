@@ -423,15 +423,22 @@ int cmd_rollback(const HostPaths& paths, const RolloutOptions& options, const st
   if (journal_id) {
     journal = store.load(*journal_id);
   } else {
-    auto latest = store.latest_undoable();
-    if (!latest) throw UsageError("nothing to roll back: no journal in " + store.dir().string() + " that is not rolled back yet");
+    auto latest = store.latest();
+    if (!latest) throw UsageError("nothing to roll back: no journal in " + store.dir().string());
     journal = *latest;
+    if (journal.state == "rolled-back") {
+      out.result("the last rollout, journal " + journal.id + " (" + journal.command + "), is already rolled back; nothing to do"
+                 " (to undo an older one, give its id: allocpipe-host journals)\n");
+      return exit_ok;
+    }
   }
   const Installed installed = load_installed(paths.lib_dir);
   require_writable_dir(journal.unit_dir, "systemd drop-ins");
   StateLock lock(paths.state_dir);
   out.step("rolling back journal " + journal.id + " (" + journal.command + (journal.library_id.empty() ? "" : " " + journal.library_id) +
            ", " + journal.state + ", " + std::to_string(journal.units.size()) + " unit(s))");
+  if (!journal.may_have_changes())
+    out.step("journal " + journal.id + " left nothing changed (every unit was put back or not touched); checking its units anyway");
   Systemd systemd = Systemd::connect();
   undo_apparmor(paths, journal, out);
   std::set<std::string> changed;

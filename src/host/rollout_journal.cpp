@@ -183,11 +183,10 @@ std::vector<RolloutJournal> JournalStore::all() const {
   return out;
 }
 
-std::optional<RolloutJournal> JournalStore::latest_undoable() const {
+std::optional<RolloutJournal> JournalStore::latest() const {
   auto journals = all();
-  for (auto it = journals.rbegin(); it != journals.rend(); ++it)
-    if (it->state != "rolled-back" && it->may_have_changes()) return *it;
-  return std::nullopt;
+  if (journals.empty()) return std::nullopt;
+  return journals.back();
 }
 
 StateLock::StateLock(const fs::path& state_dir) {

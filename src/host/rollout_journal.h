@@ -59,8 +59,9 @@ class JournalStore {
   void save(const RolloutJournal& j) const;
   RolloutJournal load(const std::string& id) const;  // UsageError listing known ids when absent
   std::vector<RolloutJournal> all() const;           // oldest first
-  // The newest journal that may have changed something and has not been rolled back.
-  std::optional<RolloutJournal> latest_undoable() const;
+  // The newest journal, whatever its state: `rollback` without an id undoes
+  // the last rollout and never reaches past it to an older one.
+  std::optional<RolloutJournal> latest() const;
 
  private:
   std::filesystem::path dir_;

@@ -161,20 +161,18 @@ TEST(Journal, SavedBeforeChangesAndReadBackAfterACrash) {
   ASSERT_EQ(back.apparmor.size(), 1u);
   EXPECT_FALSE(back.apparmor[0].previous.has_value());
 
-  ASSERT_TRUE(store.latest_undoable().has_value());
-  EXPECT_EQ(store.latest_undoable()->id, j.id);
-  back.state = "rolled-back";
-  store.save(back);
-  EXPECT_FALSE(store.latest_undoable().has_value());
+  ASSERT_TRUE(store.latest().has_value());
+  EXPECT_EQ(store.latest()->id, j.id);
 }
 
-TEST(Journal, RollbackWithoutIdSkipsRolloutsThatLeftNothingChanged) {
+TEST(Journal, RollbackWithoutIdMeansTheNewestJournalOnly) {
   TempDir t;
   JournalStore store(t.path());
-  auto make = [&](const std::string& id, const std::string& created, std::vector<std::string> phases) {
+  auto make = [&](const std::string& id, const std::string& created, const std::string& command,
+                  std::vector<std::string> phases) {
     RolloutJournal j;
     j.id = id;
-    j.command = "enable";
+    j.command = command;
     j.created = created;
     j.unit_dir = "/etc/systemd/system";
     for (std::size_t i = 0; i < phases.size(); ++i) {
@@ -187,12 +185,15 @@ TEST(Journal, RollbackWithoutIdSkipsRolloutsThatLeftNothingChanged) {
     }
     store.save(j);
   };
-  make("20260101T000000Z-1", "2026-01-01T00:00:00Z", {"passed", "passed"});
-  make("20260101T000001Z-2", "2026-01-01T00:00:01Z", {"rolled-back", "skipped"});  // canary failed, put back
-  ASSERT_TRUE(store.latest_undoable().has_value());
-  EXPECT_EQ(store.latest_undoable()->id, "20260101T000000Z-1");
-  make("20260101T000002Z-3", "2026-01-01T00:00:02Z", {"planned", "planned"});  // kill -9 right after writing
-  EXPECT_EQ(store.latest_undoable()->id, "20260101T000002Z-3");
+  EXPECT_FALSE(store.latest().has_value());
+  make("20260101T000000Z-1", "2026-01-01T00:00:00Z", "disable", {"passed", "passed"});
+  make("20260101T000001Z-2", "2026-01-01T00:00:01Z", "enable", {"rolled-back", "skipped"});  // canary failed, put back
+  // Never the older disable: undoing it would re-enable a library after a failed rollout.
+  EXPECT_EQ(store.latest()->id, "20260101T000001Z-2");
+  EXPECT_FALSE(store.latest()->may_have_changes());
+  make("20260101T000002Z-3", "2026-01-01T00:00:02Z", "enable", {"planned", "planned"});  // kill -9 right after writing
+  EXPECT_EQ(store.latest()->id, "20260101T000002Z-3");
+  EXPECT_TRUE(store.latest()->may_have_changes());
 }
 
 TEST(Journal, UnknownIdListsKnownOnes) {
