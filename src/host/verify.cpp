@@ -1,5 +1,6 @@
 #include "verify.h"
 
+#include <filesystem>
 #include <thread>
 
 #include "error.h"
@@ -23,6 +24,22 @@ std::string state_text(const UnitInfo& info) {
          " NRestarts=" + std::to_string(info.n_restarts);
 }
 
+// For Type=simple the restart job ends right after fork: MainPID may still be
+// systemd's forked child (or systemd-executor) that has not exec'd the
+// service, whose maps are not the service's. Wait (bounded) for the exec.
+void wait_for_exec(std::uint32_t pid) {
+  std::error_code ec;
+  const auto manager = std::filesystem::read_symlink("/proc/1/exe", ec);
+  const std::string proc_exe = "/proc/" + std::to_string(pid) + "/exe";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const auto exe = std::filesystem::read_symlink(proc_exe, ec);
+    if (ec) return;  // gone, or not ours to read: the checks below say so
+    if (exe != manager && exe.filename() != "systemd-executor") return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
 // The first check right after the restart job ended.
 std::string check_started(Systemd& systemd, const Expectation& e, const Installed& installed,
                           const std::filesystem::path& unit_dir, Watched& w) {
@@ -34,6 +51,7 @@ std::string check_started(Systemd& systemd, const Expectation& e, const Installe
   if (!info.running()) return "not active after the restart (" + state_text(info) + "; expected active)";
   if (info.main_pid == 0) return "active but has no main process (expected a MainPID to inspect)";
   if (info.main_pid == e.old_pid) return "MainPID is still " + std::to_string(e.old_pid) + " (expected a new process)";
+  wait_for_exec(info.main_pid);
   UnitStatus s = inspect_unit(info, installed, our_drop_in_loaded(info, unit_dir), realtime_usec());
   if (e.library) {
     for (const std::string& m : s.missing)
