@@ -206,11 +206,13 @@ class Flattener {
     const std::string rel = fs::path(path).lexically_relative(dir_).string();
     while (std::getline(in, raw)) {
       ++number;
-      const std::string origin = (rel.empty() || rel.rfind("..", 0) == 0 ? path.string() : rel) + ":" + std::to_string(number);
+      const std::string origin =
+          (rel.empty() || rel.rfind("..", 0) == 0 ? path.string() : rel) + ":" + std::to_string(number);
       std::string text = trim(strip_comment(raw));
       if (text.empty()) continue;
       std::string rest;
-      if (text.rfind("#include", 0) == 0) rest = trim(text.substr(8));
+      if (text.rfind("#include", 0) == 0)
+        rest = trim(text.substr(8));
       else if (text.rfind("include ", 0) == 0 || text.rfind("include<", 0) == 0 || text.rfind("include\"", 0) == 0)
         rest = trim(text.substr(7));
       else {
@@ -230,9 +232,9 @@ class Flattener {
         throw SystemError(origin + ": malformed include '" + text + "' (expected <name> or \"name\")");
       const std::string name = rest.substr(1, end - 1);
       fs::path target = fs::path(name).is_absolute() ? fs::path(name) : dir_ / name;
-      if (open == '"' && !fs::path(name).is_absolute() && !fs::exists(target, ec))
-        target = path.parent_path() / name;
-      if (fs::path(name).parent_path().filename() == "local" || name.rfind("local/", 0) == 0) local_includes.push_back(target);
+      if (open == '"' && !fs::path(name).is_absolute() && !fs::exists(target, ec)) target = path.parent_path() / name;
+      if (fs::path(name).parent_path().filename() == "local" || name.rfind("local/", 0) == 0)
+        local_includes.push_back(target);
       if (!fs::exists(target, ec)) {
         if (optional) continue;
         throw SystemError(origin + ": includes " + target.string() + ", which does not exist");
@@ -321,10 +323,14 @@ bool parse_file_rule(const std::string& text, FileRule& rule) {
   for (; i < tokens.size(); ++i) {
     const std::string& t = tokens[i];
     if (t == "audit" || t == "allow") continue;
-    if (t == "deny") rule.deny = true;
-    else if (t == "owner") rule.owner = true;
-    else if (t == "file") saw_file = true;
-    else break;
+    if (t == "deny")
+      rule.deny = true;
+    else if (t == "owner")
+      rule.owner = true;
+    else if (t == "file")
+      saw_file = true;
+    else
+      break;
   }
   std::vector<std::string> rest(tokens.begin() + static_cast<long>(i), tokens.end());
   if (rest.empty() && saw_file) {  // bare "file," allows every file access
@@ -419,7 +425,8 @@ Profile parse_profile_file(const fs::path& dir, const fs::path& file, const std:
 
 Profile load_profile(const fs::path& dir, const std::string& name) {
   std::error_code ec;
-  if (name.find('/') == std::string::npos && fs::is_regular_file(dir / name, ec)) return parse_profile_file(dir, dir / name, name);
+  if (name.find('/') == std::string::npos && fs::is_regular_file(dir / name, ec))
+    return parse_profile_file(dir, dir / name, name);
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(dir, ec))
     if (e.is_regular_file(ec)) files.push_back(e.path());

@@ -32,14 +32,15 @@ struct Profile {
   std::filesystem::path file;
   std::vector<FileRule> rules;
   std::vector<std::filesystem::path> local_includes;  // include targets under local/
-  std::vector<std::string> notes;                      // rules we could not evaluate, and why
+  std::vector<std::string> notes;                     // rules we could not evaluate, and why
 };
 
 // Finds the file defining profile `name` under `dir` (a file named like the
 // profile, else one declaring "profile <name>") and reads it. Throws
 // SystemError naming the profile and directory when there is none.
 Profile load_profile(const std::filesystem::path& dir, const std::string& name);
-Profile parse_profile_file(const std::filesystem::path& dir, const std::filesystem::path& file, const std::string& name);
+Profile parse_profile_file(const std::filesystem::path& dir, const std::filesystem::path& file,
+                           const std::string& name);
 
 struct MapVerdict {
   bool allowed = false;

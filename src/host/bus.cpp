@@ -44,7 +44,8 @@ Systemd Systemd::connect() {
   sd_bus* raw = nullptr;
   int r = sd_bus_open_system(&raw);
   BusPtr bus(raw);
-  bus_check(r, "connecting to systemd (the system bus; as root also /run/systemd/private) - is systemd running as PID 1?");
+  bus_check(r,
+            "connecting to systemd (the system bus; as root also /run/systemd/private) - is systemd running as PID 1?");
   return Systemd(std::move(bus));
 }
 
@@ -86,7 +87,8 @@ std::vector<std::string> Systemd::list_units() {
 
 namespace {
 
-std::string get_string(sd_bus* bus, const std::string& path, const char* iface, const char* prop, const std::string& unit) {
+std::string get_string(sd_bus* bus, const std::string& path, const char* iface, const char* prop,
+                       const std::string& unit) {
   BusError error;
   char* value = nullptr;
   int r = sd_bus_get_property_string(bus, destination, path.c_str(), iface, prop, error.get(), &value);
@@ -97,7 +99,8 @@ std::string get_string(sd_bus* bus, const std::string& path, const char* iface, 
 }
 
 template <typename T>
-T get_trivial(sd_bus* bus, const std::string& path, const char* iface, const char* prop, char type, const std::string& unit) {
+T get_trivial(sd_bus* bus, const std::string& path, const char* iface, const char* prop, char type,
+              const std::string& unit) {
   BusError error;
   T value{};
   int r = sd_bus_get_property_trivial(bus, destination, path.c_str(), iface, prop, error.get(), type, &value);
@@ -105,7 +108,8 @@ T get_trivial(sd_bus* bus, const std::string& path, const char* iface, const cha
   return value;
 }
 
-std::vector<std::string> get_strv(sd_bus* bus, const std::string& path, const char* iface, const char* prop, const std::string& unit) {
+std::vector<std::string> get_strv(sd_bus* bus, const std::string& path, const char* iface, const char* prop,
+                                  const std::string& unit) {
   BusError error;
   char** value = nullptr;
   int r = sd_bus_get_property_strv(bus, destination, path.c_str(), iface, prop, error.get(), &value);
@@ -137,7 +141,8 @@ UnitInfo Systemd::unit(const std::string& name) {
   if (u.load_state != "loaded") return u;
   u.main_pid = get_trivial<std::uint32_t>(bus, u.object_path, service_iface, "MainPID", 'u', name);
   u.n_restarts = get_trivial<std::uint32_t>(bus, u.object_path, service_iface, "NRestarts", 'u', name);
-  u.exec_main_start_usec = get_trivial<std::uint64_t>(bus, u.object_path, service_iface, "ExecMainStartTimestamp", 't', name);
+  u.exec_main_start_usec =
+      get_trivial<std::uint64_t>(bus, u.object_path, service_iface, "ExecMainStartTimestamp", 't', name);
   u.environment = get_strv(bus, u.object_path, service_iface, "Environment", name);
   {
     BusError error;

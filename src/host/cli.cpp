@@ -21,7 +21,8 @@ const char* const usage_text =
     "  disable PATTERN... [--wave N] [--health-seconds S] [--max-failures K] [--start-timeout S] [--dry-run]\n"
     "  rollback [JOURNAL_ID] [--health-seconds S] [--start-timeout S]\n"
     "  journals [--json]                      rollout journals, oldest first\n"
-    "  metrics [PATTERN...] [--output FILE|-] Prometheus textfile (default " ALLOCPIPE_DEFAULT_METRICS ")\n"
+    "  metrics [PATTERN...] [--output FILE|-] Prometheus textfile (default " ALLOCPIPE_DEFAULT_METRICS
+    ")\n"
     "options (anywhere): --lib-dir DIR --state-dir DIR --unit-dir DIR --apparmor-dir DIR\n"
     "  --apparmor-enabled FILE --apparmor-parser PATH --quiet --help --version\n"
     "PATTERN: a unit name or glob (tor@*.service; '.service' is implied).\n"
@@ -35,7 +36,8 @@ std::size_t count_arg(const std::string& flag, const std::string& value, std::si
   for (char c : value) digits = digits && c >= '0' && c <= '9';
   const unsigned long n = digits ? std::strtoul(value.c_str(), nullptr, 10) : 0;
   if (!digits || n < min || n > max)
-    throw UsageError(flag + " '" + value + "': expected a whole number from " + std::to_string(min) + " to " + std::to_string(max));
+    throw UsageError(flag + " '" + value + "': expected a whole number from " + std::to_string(min) + " to " +
+                     std::to_string(max));
   return n;
 }
 
@@ -75,16 +77,26 @@ Cli parse_cli(const std::vector<std::string>& argv, std::string (*env)(const cha
     if (a.size() > 2 && a.rfind("--", 0) == 0 && a != "--help" && a != "--version") {
       if (!seen.insert(a).second) throw UsageError(a + ": given twice");
     }
-    if (a == "--help" || a == "-h") cli.command = "help";
-    else if (a == "--version") cli.command = "version";
-    else if (a == "--json") cli.json = true;
-    else if (a == "--quiet" || a == "-q") cli.quiet = true;
-    else if (a == "--lib-dir") p.lib_dir = dir();
-    else if (a == "--state-dir") p.state_dir = dir();
-    else if (a == "--unit-dir") p.unit_dir = dir();
-    else if (a == "--apparmor-dir") p.apparmor_dir = dir();
-    else if (a == "--apparmor-enabled") p.apparmor_enabled_file = dir();
-    else if (a == "--apparmor-parser") p.apparmor_parser = value();
+    if (a == "--help" || a == "-h")
+      cli.command = "help";
+    else if (a == "--version")
+      cli.command = "version";
+    else if (a == "--json")
+      cli.json = true;
+    else if (a == "--quiet" || a == "-q")
+      cli.quiet = true;
+    else if (a == "--lib-dir")
+      p.lib_dir = dir();
+    else if (a == "--state-dir")
+      p.state_dir = dir();
+    else if (a == "--unit-dir")
+      p.unit_dir = dir();
+    else if (a == "--apparmor-dir")
+      p.apparmor_dir = dir();
+    else if (a == "--apparmor-enabled")
+      p.apparmor_enabled_file = dir();
+    else if (a == "--apparmor-parser")
+      p.apparmor_parser = value();
     else if (a == "--output") {
       std::string v = value();
       if (v != "-" && v[0] != '/') throw UsageError("--output '" + v + "': expected an absolute path or '-'");
@@ -118,20 +130,26 @@ Cli parse_cli(const std::vector<std::string>& argv, std::string (*env)(const cha
     }
   }
   if (cli.command == "help" || cli.command == "version") return cli;
-  static const std::set<std::string> commands = {"list", "status", "enable", "disable", "rollback", "journals", "metrics"};
-  if (cli.command.empty()) throw UsageError("expected a command: list, status, enable, disable, rollback, journals or metrics");
+  static const std::set<std::string> commands = {"list",     "status",   "enable", "disable",
+                                                 "rollback", "journals", "metrics"};
+  if (cli.command.empty())
+    throw UsageError("expected a command: list, status, enable, disable, rollback, journals or metrics");
   if (!commands.count(cli.command))
-    throw UsageError("unknown command '" + cli.command + "': expected list, status, enable, disable, rollback, journals or metrics");
+    throw UsageError("unknown command '" + cli.command +
+                     "': expected list, status, enable, disable, rollback, journals or metrics");
   const std::string& c = cli.command;
   if (enable_only && c != "enable") throw UsageError("--canary and --apparmor-allow apply to 'enable' only");
   if (rollout_only && c != "enable" && c != "disable")
     throw UsageError("--wave, --max-failures and --dry-run apply to 'enable' and 'disable' only");
   if (!output_flag.empty() && c != "metrics") throw UsageError("--output applies to 'metrics' only");
-  if (cli.json && c != "list" && c != "status" && c != "journals") throw UsageError("--json applies to list, status and journals");
+  if (cli.json && c != "list" && c != "status" && c != "journals")
+    throw UsageError("--json applies to list, status and journals");
   if ((c == "list" || c == "journals") && !cli.args.empty())
     throw UsageError(c + ": expected no arguments, found '" + cli.args.front() + "'");
   if (c == "enable" && cli.args.size() < 2)
-    throw UsageError("enable: expected LIBRARY_ID and at least one unit PATTERN (e.g. enable mimalloc-2.0.9-secure 'tor@*.service')");
+    throw UsageError(
+        "enable: expected LIBRARY_ID and at least one unit PATTERN (e.g. enable mimalloc-2.0.9-secure "
+        "'tor@*.service')");
   if (c == "disable" && cli.args.empty()) throw UsageError("disable: expected at least one unit PATTERN");
   if (c == "rollback" && cli.args.size() > 1) throw UsageError("rollback: expected at most one JOURNAL_ID");
   return cli;

@@ -15,7 +15,8 @@ namespace allocpipe::host {
 
 namespace {
 
-std::vector<UnitStatus> collect(const HostPaths& paths, const std::vector<std::string>& patterns, const Installed& installed) {
+std::vector<UnitStatus> collect(const HostPaths& paths, const std::vector<std::string>& patterns,
+                                const Installed& installed) {
   Systemd systemd = Systemd::connect();
   const std::vector<std::string> units =
       patterns.empty() ? preloading_units(systemd, paths.unit_dir) : resolve_units(systemd, patterns);
@@ -49,8 +50,8 @@ int cmd_list(const HostPaths& paths, bool json, Reporter& out) {
   }
   std::string text;
   for (const Library& l : installed.libraries)
-    text += l.id + "  " + l.allocator + " " + l.version + " " + l.variant + "  " + l.path.string() + "  source sha256 " +
-            l.source_sha256 + "\n";
+    text += l.id + "  " + l.allocator + " " + l.version + " " + l.variant + "  " + l.path.string() +
+            "  source sha256 " + l.source_sha256 + "\n";
   if (installed.libraries.empty()) text = "no allocpipe library installed in " + paths.lib_dir.string() + "\n";
   out.result(text);
   return exit_ok;
@@ -61,8 +62,11 @@ int cmd_status(const HostPaths& paths, const std::vector<std::string>& patterns,
   const auto rows = collect(paths, patterns, installed);
   const auto max_maps = read_max_map_count();
   Json doc = status_json(rows, max_maps);
-  if (json) out.result(doc.dump() + "\n");
-  else out.result(rows.empty() ? "no unit preloads a library (give a PATTERN to see others)\n" : status_table(rows, max_maps));
+  if (json)
+    out.result(doc.dump() + "\n");
+  else
+    out.result(rows.empty() ? "no unit preloads a library (give a PATTERN to see others)\n"
+                            : status_table(rows, max_maps));
   return doc.get("ok").boolean("ok") ? exit_ok : exit_failed;
 }
 
@@ -91,8 +95,8 @@ int cmd_journals(const HostPaths& paths, bool json, Reporter& out) {
   }
   std::string text;
   for (const RolloutJournal& j : journals)
-    text += j.id + "  " + j.created + "  " + j.command + (j.library_id.empty() ? "" : " " + j.library_id) + "  " + j.state +
-            "  " + std::to_string(j.units.size()) + " unit(s)\n";
+    text += j.id + "  " + j.created + "  " + j.command + (j.library_id.empty() ? "" : " " + j.library_id) + "  " +
+            j.state + "  " + std::to_string(j.units.size()) + " unit(s)\n";
   out.result(text.empty() ? "no journal in " + store.dir().string() + "\n" : text);
   return exit_ok;
 }

@@ -16,8 +16,7 @@ fs::path drop_in_path(const fs::path& unit_dir, const std::string& unit) {
 }
 
 void require_unit_file_safe_path(const std::string& path) {
-  if (path.empty() || path[0] != '/')
-    throw UsageError("library path '" + path + "': expected an absolute path");
+  if (path.empty() || path[0] != '/') throw UsageError("library path '" + path + "': expected an absolute path");
   for (unsigned char c : path)
     if (c < 0x21 || c == 0x7f || c == '%' || c == '"' || c == '\'' || c == '\\' || c == '$' || c == ':')
       throw UsageError("library path '" + path +
@@ -29,7 +28,8 @@ std::string drop_in_content(const std::string& library_path, const std::string& 
   require_unit_file_safe_path(library_path);
   return "# Managed by allocpipe-host: preloads " + library_id +
          ". Undo with 'allocpipe-host disable' or 'allocpipe-host rollback'; do not edit.\n"
-         "[Service]\nEnvironment=\"LD_PRELOAD=" + library_path + "\"\n";
+         "[Service]\nEnvironment=\"LD_PRELOAD=" +
+         library_path + "\"\n";
 }
 
 void put_drop_in(const fs::path& path, const std::optional<std::string>& content, bool keep_dir) {
@@ -43,7 +43,8 @@ void put_drop_in(const fs::path& path, const std::optional<std::string>& content
   if (!keep_dir) {
     // rmdir only succeeds on an empty directory: anything the operator put
     // there meanwhile stays.
-    if (::rmdir(dir.c_str()) == 0) fsync_dir(dir.parent_path());
+    if (::rmdir(dir.c_str()) == 0)
+      fsync_dir(dir.parent_path());
     else if (errno != ENOENT && errno != ENOTEMPTY && errno != EEXIST)
       throw SystemError(errno_text("removing directory " + dir.string(), errno));
   }

@@ -9,11 +9,11 @@ namespace allocpipe::host {
 
 enum Exit : int {
   exit_ok = 0,
-  exit_failed = 1,     // verification mismatch, a unit failed (and was put back)
-  exit_usage = 2,      // bad command line or input: unknown id, pattern matching nothing, ...
-  exit_refused = 3,    // a pre-check refused; nothing was changed
-  exit_system = 4,     // D-Bus / I/O failure mid-way; the journal is kept for `rollback`
-  exit_busy = 5,       // another allocpipe-host holds the lock
+  exit_failed = 1,   // verification mismatch, a unit failed (and was put back)
+  exit_usage = 2,    // bad command line or input: unknown id, pattern matching nothing, ...
+  exit_refused = 3,  // a pre-check refused; nothing was changed
+  exit_system = 4,   // D-Bus / I/O failure mid-way; the journal is kept for `rollback`
+  exit_busy = 5,     // another allocpipe-host holds the lock
 };
 
 struct Error : std::runtime_error {

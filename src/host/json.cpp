@@ -13,13 +13,20 @@ namespace {
 
 const char* type_name(Json::Type t) {
   switch (t) {
-    case Json::Type::null: return "null";
-    case Json::Type::boolean: return "a boolean";
-    case Json::Type::integer: return "an integer";
-    case Json::Type::real: return "a number";
-    case Json::Type::string: return "a string";
-    case Json::Type::array: return "an array";
-    case Json::Type::object: return "an object";
+    case Json::Type::null:
+      return "null";
+    case Json::Type::boolean:
+      return "a boolean";
+    case Json::Type::integer:
+      return "an integer";
+    case Json::Type::real:
+      return "a number";
+    case Json::Type::string:
+      return "a string";
+    case Json::Type::array:
+      return "an array";
+    case Json::Type::object:
+      return "an object";
   }
   return "?";
 }
@@ -126,10 +133,14 @@ class Parser {
     for (int i = 0; i < 4; ++i) {
       char h = s_[pos_++];
       v <<= 4;
-      if (h >= '0' && h <= '9') v |= static_cast<unsigned>(h - '0');
-      else if (h >= 'a' && h <= 'f') v |= static_cast<unsigned>(h - 'a' + 10);
-      else if (h >= 'A' && h <= 'F') v |= static_cast<unsigned>(h - 'A' + 10);
-      else fail("bad hex digit in \\u escape");
+      if (h >= '0' && h <= '9')
+        v |= static_cast<unsigned>(h - '0');
+      else if (h >= 'a' && h <= 'f')
+        v |= static_cast<unsigned>(h - 'a' + 10);
+      else if (h >= 'A' && h <= 'F')
+        v |= static_cast<unsigned>(h - 'A' + 10);
+      else
+        fail("bad hex digit in \\u escape");
     }
     return v;
   }
@@ -148,14 +159,30 @@ class Parser {
       if (pos_ >= s_.size()) break;
       char e = s_[pos_++];
       switch (e) {
-        case '"': out.push_back('"'); break;
-        case '\\': out.push_back('\\'); break;
-        case '/': out.push_back('/'); break;
-        case 'b': out.push_back('\b'); break;
-        case 'f': out.push_back('\f'); break;
-        case 'n': out.push_back('\n'); break;
-        case 'r': out.push_back('\r'); break;
-        case 't': out.push_back('\t'); break;
+        case '"':
+          out.push_back('"');
+          break;
+        case '\\':
+          out.push_back('\\');
+          break;
+        case '/':
+          out.push_back('/');
+          break;
+        case 'b':
+          out.push_back('\b');
+          break;
+        case 'f':
+          out.push_back('\f');
+          break;
+        case 'n':
+          out.push_back('\n');
+          break;
+        case 'r':
+          out.push_back('\r');
+          break;
+        case 't':
+          out.push_back('\t');
+          break;
         case 'u': {
           unsigned cp = hex4();
           if (cp >= 0xD800 && cp < 0xDC00 && s_.compare(pos_, 2, "\\u") == 0) {
@@ -167,7 +194,8 @@ class Parser {
           append_utf8(out, cp);
           break;
         }
-        default: fail(std::string("bad escape \\") + e);
+        default:
+          fail(std::string("bad escape \\") + e);
       }
     }
     fail("unterminated string");
@@ -209,9 +237,8 @@ class Parser {
 
 Json Json::parse(const std::string& text, const std::string& what) { return Parser(text, what).document(); }
 
-#define ALLOCPIPE_JSON_CHECK(t)                                                                         \
-  if (type_ != (t))                                                                                     \
-    throw Error(exit_usage, what + ": expected " + type_name(t) + ", found " + type_name(type_));
+#define ALLOCPIPE_JSON_CHECK(t) \
+  if (type_ != (t)) throw Error(exit_usage, what + ": expected " + type_name(t) + ", found " + type_name(type_));
 
 const std::string& Json::str(const std::string& what) const {
   ALLOCPIPE_JSON_CHECK(Type::string)
@@ -258,11 +285,21 @@ std::string json_quote(const std::string& text) {
   std::string out = "\"";
   for (unsigned char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -283,9 +320,15 @@ void Json::dump_to(std::string& out, int indent, int depth) const {
     out.append(static_cast<std::size_t>(indent * d), ' ');
   };
   switch (type_) {
-    case Type::null: out += "null"; break;
-    case Type::boolean: out += bool_ ? "true" : "false"; break;
-    case Type::integer: out += std::to_string(int_); break;
+    case Type::null:
+      out += "null";
+      break;
+    case Type::boolean:
+      out += bool_ ? "true" : "false";
+      break;
+    case Type::integer:
+      out += std::to_string(int_);
+      break;
     case Type::real: {
       if (!std::isfinite(real_)) {
         out += "null";
@@ -296,7 +339,9 @@ void Json::dump_to(std::string& out, int indent, int depth) const {
       out += buf;
       break;
     }
-    case Type::string: out += json_quote(string_); break;
+    case Type::string:
+      out += json_quote(string_);
+      break;
     case Type::array:
       if (array_.empty()) {
         out += "[]";

@@ -15,7 +15,8 @@ namespace fs = std::filesystem;
 namespace {
 
 bool same_file(const std::string& a, const fs::path& b) {
-  struct stat sa {}, sb {};
+  struct stat sa {
+  }, sb{};
   if (::stat(a.c_str(), &sa) != 0 || ::stat(b.c_str(), &sb) != 0) return false;
   return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
@@ -76,8 +77,7 @@ Installed load_installed(const fs::path& dir) {
       out.problems.push_back(e.what());
     }
   }
-  std::sort(out.libraries.begin(), out.libraries.end(),
-            [](const Library& a, const Library& b) { return a.id < b.id; });
+  std::sort(out.libraries.begin(), out.libraries.end(), [](const Library& a, const Library& b) { return a.id < b.id; });
   return out;
 }
 

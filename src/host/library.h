@@ -14,7 +14,7 @@ struct Library {
 
 struct Installed {
   std::filesystem::path dir;
-  std::vector<Library> libraries;  // sorted by id
+  std::vector<Library> libraries;     // sorted by id
   std::vector<std::string> problems;  // manifests that could not be used, with the reason
 
   const Library* by_id(const std::string& id) const;

@@ -7,10 +7,14 @@ namespace allocpipe::host {
 std::string prometheus_label_value(const std::string& value) {
   std::string out;
   for (char c : value) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out.push_back(c);
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out.push_back(c);
   }
   return out;
 }
@@ -28,7 +32,9 @@ std::string labels(const UnitStatus& s, const Installed& installed) {
   const Library* l = s.configured_id.empty() ? nullptr : installed.by_id(s.configured_id);
   std::string id = l ? l->id : s.configured.empty() ? "none" : "other";
   std::string allocator = l ? l->allocator : s.configured.empty() ? "glibc" : "unknown";
-  auto pair = [](const char* k, const std::string& v) { return std::string(k) + "=\"" + prometheus_label_value(v) + "\""; };
+  auto pair = [](const char* k, const std::string& v) {
+    return std::string(k) + "=\"" + prometheus_label_value(v) + "\"";
+  };
   return pair("unit", s.unit) + "," + pair("library_id", id) + "," + pair("allocator", allocator) + "," +
          pair("version", l ? l->version : "") + "," + pair("variant", l ? l->variant : "");
 }
@@ -52,9 +58,11 @@ std::string metrics_text(const std::vector<UnitStatus>& rows, const Installed& i
        [](const UnitStatus& s) {
          return s.anonymous_bytes ? std::optional<double>(double(*s.anonymous_bytes)) : std::nullopt;
        }},
-      {"allocpipe_unit_memory_mappings", "Number of memory mappings of the main process (compare allocpipe_vm_max_map_count)",
+      {"allocpipe_unit_memory_mappings",
+       "Number of memory mappings of the main process (compare allocpipe_vm_max_map_count)",
        [](const UnitStatus& s) { return s.map_count ? std::optional<double>(double(*s.map_count)) : std::nullopt; }},
-      {"allocpipe_unit_restarts", "systemd's NRestarts of the unit (automatic restarts since it was last started by hand)",
+      {"allocpipe_unit_restarts",
+       "systemd's NRestarts of the unit (automatic restarts since it was last started by hand)",
        [](const UnitStatus& s) { return std::optional<double>(s.restarts); }},
   };
   std::string out;
@@ -63,8 +71,10 @@ std::string metrics_text(const std::vector<UnitStatus>& rows, const Installed& i
     for (const UnitStatus& s : rows)
       if (auto v = f.value(s)) out += std::string(f.name) + "{" + labels(s, installed) + "} " + number(*v) + "\n";
   }
-  out += "# HELP allocpipe_unit_allocator_match 1 when the library the unit is configured to preload is the one mapped in its main process\n"
-         "# TYPE allocpipe_unit_allocator_match gauge\n";
+  out +=
+      "# HELP allocpipe_unit_allocator_match 1 when the library the unit is configured to preload is the one mapped in "
+      "its main process\n"
+      "# TYPE allocpipe_unit_allocator_match gauge\n";
   for (const UnitStatus& s : rows) {
     if (!s.match) continue;
     const std::string mapped = s.mapped_id.empty() ? (s.mapped_library.empty() ? "none" : "other") : s.mapped_id;

@@ -14,14 +14,17 @@ bool has_glob(const std::string& pattern) { return pattern.find_first_of("*?[") 
 std::string normalize_pattern(const std::string& pattern) {
   if (pattern.empty()) throw UsageError("unit pattern '': expected a unit name or glob such as 'tor@*.service'");
   if (pattern.find('/') != std::string::npos || pattern[0] == '-')
-    throw UsageError("unit pattern '" + pattern + "': expected a unit name or glob such as 'tor@*.service', not a path or option");
+    throw UsageError("unit pattern '" + pattern +
+                     "': expected a unit name or glob such as 'tor@*.service', not a path or option");
   const std::size_t dot = pattern.rfind('.');
   if (dot != std::string::npos) {
     const std::string suffix = pattern.substr(dot + 1);
     if (suffix == "service") return pattern;
-    for (const char* type : {"socket", "target", "device", "mount", "automount", "swap", "timer", "path", "slice", "scope"})
+    for (const char* type :
+         {"socket", "target", "device", "mount", "automount", "swap", "timer", "path", "slice", "scope"})
       if (suffix == type)
-        throw UsageError("unit pattern '" + pattern + "': expected service units; allocpipe-host manages .service units only");
+        throw UsageError("unit pattern '" + pattern +
+                         "': expected service units; allocpipe-host manages .service units only");
   }
   return pattern + ".service";
 }

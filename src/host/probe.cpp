@@ -51,7 +51,8 @@ int run_probe_mapped(const std::string& library_path) {
   return 0;
 }
 
-ProbeResult probe_preload(const std::string& library_path, const std::filesystem::path& probe_program, int timeout_seconds) {
+ProbeResult probe_preload(const std::string& library_path, const std::filesystem::path& probe_program,
+                          int timeout_seconds) {
   ProbeResult result;
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw SystemError(errno_text("pipe for the preload probe", errno));
@@ -77,7 +78,8 @@ ProbeResult probe_preload(const std::string& library_path, const std::filesystem
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
   bool timed_out = false;
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
     if (left <= 0) {
       timed_out = true;
       break;

@@ -15,7 +15,8 @@ struct ProbeResult {
   std::string reason;  // what went wrong: exit status or signal, and the child's output
 };
 
-ProbeResult probe_preload(const std::string& library_path, const std::filesystem::path& probe_program, int timeout_seconds = 30);
+ProbeResult probe_preload(const std::string& library_path, const std::filesystem::path& probe_program,
+                          int timeout_seconds = 30);
 
 // The child's side: exit status 0 when `library_path` is mapped in this process.
 int run_probe_mapped(const std::string& library_path);

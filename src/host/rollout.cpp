@@ -61,7 +61,8 @@ void run_apparmor_parser(const HostPaths& paths, const fs::path& profile_file) {
 // Refuses (naming the profile and the missing rule) units whose profile does
 // not allow mapping `library`; with --apparmor-allow, returns the rules to add.
 std::vector<AppArmorPlan> check_apparmor(const HostPaths& paths, const RolloutOptions& options,
-                                         const std::vector<UnitInfo>& units, const std::string& library, Reporter& out) {
+                                         const std::vector<UnitInfo>& units, const std::string& library,
+                                         Reporter& out) {
   std::vector<AppArmorPlan> plans;
   const bool on = apparmor::enabled(paths.apparmor_enabled_file);
   std::set<std::string> planned_profiles;
@@ -72,29 +73,34 @@ std::vector<AppArmorPlan> check_apparmor(const HostPaths& paths, const RolloutOp
       profile = apparmor::load_profile(paths.apparmor_dir, u.apparmor_profile);
     } catch (const SystemError& e) {
       if (!on) {
-        out.step(u.name + ": AppArmor profile " + u.apparmor_profile + " not checked (AppArmor is not enabled in this kernel; " + e.what() + ")");
+        out.step(u.name + ": AppArmor profile " + u.apparmor_profile +
+                 " not checked (AppArmor is not enabled in this kernel; " + e.what() + ")");
         continue;
       }
-      throw Refused(u.name + " runs under AppArmor profile '" + u.apparmor_profile + "' but its text cannot be checked: " +
-                    e.what() + "; nothing was changed");
+      throw Refused(u.name + " runs under AppArmor profile '" + u.apparmor_profile +
+                    "' but its text cannot be checked: " + e.what() + "; nothing was changed");
     }
     apparmor::MapVerdict v = apparmor::check_map(profile, library);
     if (v.allowed) {
-      out.step(u.name + ": AppArmor profile " + u.apparmor_profile + " allows mapping " + library + " (" + v.allowed_by + ")" +
-               (on ? "" : " [AppArmor is not enabled in this kernel: not enforced here]"));
+      out.step(u.name + ": AppArmor profile " + u.apparmor_profile + " allows mapping " + library + " (" +
+               v.allowed_by + ")" + (on ? "" : " [AppArmor is not enabled in this kernel: not enforced here]"));
       continue;
     }
-    const std::string what = u.name + " runs under AppArmor profile '" + u.apparmor_profile + "' (" + profile.file.string() +
-                             "), which does not allow mapping " + library +
-                             (v.denied_by.empty() ? "; missing rule: " + v.rule_needed : "; it is denied by " + v.denied_by);
+    const std::string what =
+        u.name + " runs under AppArmor profile '" + u.apparmor_profile + "' (" + profile.file.string() +
+        "), which does not allow mapping " + library +
+        (v.denied_by.empty() ? "; missing rule: " + v.rule_needed : "; it is denied by " + v.denied_by);
     if (!on) {
-      out.warn(what + " [AppArmor is not enabled in this kernel, so it is not enforced here; on an AppArmor host the loader would ignore the preload]");
+      out.warn(what +
+               " [AppArmor is not enabled in this kernel, so it is not enforced here; on an AppArmor host the loader "
+               "would ignore the preload]");
       continue;
     }
-    if (!v.denied_by.empty()) throw Refused(what + "; a deny rule cannot be overridden by allocpipe-host; nothing was changed");
+    if (!v.denied_by.empty())
+      throw Refused(what + "; a deny rule cannot be overridden by allocpipe-host; nothing was changed");
     if (profile.local_includes.empty())
-      throw Refused(what + "; the profile includes no local/ file to add it to: add the rule to " + profile.file.string() +
-                    " yourself; nothing was changed");
+      throw Refused(what + "; the profile includes no local/ file to add it to: add the rule to " +
+                    profile.file.string() + " yourself; nothing was changed");
     if (!options.apparmor_allow)
       throw Refused(what + " (add it to " + profile.local_includes.front().string() + " and run apparmor_parser -r " +
                     profile.file.string() + ", or rerun with --apparmor-allow); nothing was changed");
@@ -112,7 +118,8 @@ void apply_apparmor(const HostPaths& paths, RolloutJournal& journal, const Journ
     store.save(journal);  // before the local file changes
     std::string content = record.previous.value_or("");
     if (!content.empty() && content.back() != '\n') content += "\n";
-    content += "# Added by allocpipe-host (journal " + journal.id + ") so services can preload " + library + "\n" + p.rule + "\n";
+    content += "# Added by allocpipe-host (journal " + journal.id + ") so services can preload " + library + "\n" +
+               p.rule + "\n";
     make_dirs(p.local_file.parent_path());
     atomic_write(p.local_file, content);
     run_apparmor_parser(paths, p.profile_file);
@@ -120,7 +127,8 @@ void apply_apparmor(const HostPaths& paths, RolloutJournal& journal, const Journ
     if (!apparmor::check_map(again, library).allowed)
       throw SystemError("added '" + p.rule + "' to " + p.local_file.string() + " but profile " + p.profile +
                         " still does not allow mapping " + library + "; run allocpipe-host rollback " + journal.id);
-    out.step("AppArmor: added '" + p.rule + "' to " + p.local_file.string() + " and reloaded " + p.profile_file.string());
+    out.step("AppArmor: added '" + p.rule + "' to " + p.local_file.string() + " and reloaded " +
+             p.profile_file.string());
   }
 }
 
@@ -128,8 +136,10 @@ void undo_apparmor(const HostPaths& paths, const RolloutJournal& journal, Report
   for (const JournalAppArmor& a : journal.apparmor) {
     const auto now = read_if_exists(a.local_file);
     if (now == a.previous) continue;
-    if (a.previous) atomic_write(a.local_file, *a.previous);
-    else durable_remove(a.local_file);
+    if (a.previous)
+      atomic_write(a.local_file, *a.previous);
+    else
+      durable_remove(a.local_file);
     if (apparmor::enabled(paths.apparmor_enabled_file)) run_apparmor_parser(paths, a.profile_file);
     out.step("AppArmor: restored " + a.local_file.string() + " and reloaded " + a.profile_file.string());
   }
@@ -160,9 +170,10 @@ std::map<std::string, std::string> restart_and_verify(Systemd& systemd, const st
 
 // Puts failed units back as the journal recorded them, restarts the ones that
 // were running and checks they run what their configuration says.
-void put_back(Systemd& systemd, RolloutJournal& journal, const JournalStore& store, const std::vector<std::string>& failed,
-              const std::map<std::string, std::string>& reasons, const Installed& installed, const HostPaths& paths,
-              const RolloutOptions& options, Reporter& out, Tally& tally) {
+void put_back(Systemd& systemd, RolloutJournal& journal, const JournalStore& store,
+              const std::vector<std::string>& failed, const std::map<std::string, std::string>& reasons,
+              const Installed& installed, const HostPaths& paths, const RolloutOptions& options, Reporter& out,
+              Tally& tally) {
   if (failed.empty()) return;
   std::vector<std::string> restart;
   std::map<std::string, std::optional<std::string>> expect;
@@ -278,8 +289,10 @@ int roll_out(const HostPaths& paths, const RolloutOptions& options, Systemd& sys
     const auto waves = plan_waves(order, options.canary, options.wave);
     std::size_t failures = 0;
     for (std::size_t w = 0; w < waves.size(); ++w) {
-      const std::string label = (options.canary > 0 && w == 0 ? std::string("canary") : "wave " + std::to_string(w + (options.canary > 0 ? 0 : 1))) +
-                                " (" + std::to_string(w + 1) + "/" + std::to_string(waves.size()) + ")";
+      const std::string label =
+          (options.canary > 0 && w == 0 ? std::string("canary")
+                                        : "wave " + std::to_string(w + (options.canary > 0 ? 0 : 1))) +
+          " (" + std::to_string(w + 1) + "/" + std::to_string(waves.size()) + ")";
       if (failures >= options.max_failures) {
         for (const std::string& u : waves[w]) {
           journal.find(u)->phase = "skipped";
@@ -295,7 +308,8 @@ int roll_out(const HostPaths& paths, const RolloutOptions& options, Systemd& sys
       }
       store.save(journal);
       systemd.reload();
-      out.step(label + ": " + (library ? "drop-ins written" : "drop-ins removed") + " for " + join(waves[w]) + ", systemd reloaded");
+      out.step(label + ": " + (library ? "drop-ins written" : "drop-ins removed") + " for " + join(waves[w]) +
+               ", systemd reloaded");
       std::vector<std::string> restart;
       std::map<std::string, std::optional<std::string>> expect;
       std::map<std::string, std::uint32_t> pids;
@@ -318,8 +332,9 @@ int roll_out(const HostPaths& paths, const RolloutOptions& options, Systemd& sys
         if (reasons[u].empty()) {
           journal.find(u)->phase = "passed";
           tally.passed.push_back(u);
-          out.step(label + ": " + u + " passed (" + (library ? "maps " + library->id : std::string("runs what its configuration says")) +
-                   ", up for " + std::to_string(options.health.count()) + " s)");
+          out.step(label + ": " + u + " passed (" +
+                   (library ? "maps " + library->id : std::string("runs what its configuration says")) + ", up for " +
+                   std::to_string(options.health.count()) + " s)");
         } else {
           failed.push_back(u);
         }
@@ -328,14 +343,16 @@ int roll_out(const HostPaths& paths, const RolloutOptions& options, Systemd& sys
       put_back(systemd, journal, store, failed, reasons, installed, paths, options, out, tally);
       failures += failed.size();
       if (failures >= options.max_failures && w + 1 < waves.size())
-        out.step("stopping: " + std::to_string(failures) + " failure(s), --max-failures " + std::to_string(options.max_failures));
+        out.step("stopping: " + std::to_string(failures) + " failure(s), --max-failures " +
+                 std::to_string(options.max_failures));
     }
     journal.state = failures ? "failed" : "finished";
     store.save(journal);
   } catch (const std::exception& e) {
     // Whatever broke, the host may be half-way: say how to get back.
     const auto* error = dynamic_cast<const Error*>(&e);
-    const Exit status = error && error->status != exit_usage && error->status != exit_refused ? error->status : exit_system;
+    const Exit status =
+        error && error->status != exit_usage && error->status != exit_refused ? error->status : exit_system;
     throw Error(status, std::string(e.what()) + "\nthe journal " + journal.id +
                             " records what may have changed: run 'allocpipe-host rollback " + journal.id + "'");
   }
@@ -365,8 +382,8 @@ int cmd_enable(const HostPaths& paths, const RolloutOptions& options, const std:
   require_unit_file_safe_path(library->path.string());
   ProbeResult probe = probe_preload(library->path.string(), paths.probe_program);
   if (!probe.ok)
-    throw Refused("library " + library->id + " (" + library->path.string() + ") fails the preload probe: " + probe.reason +
-                  "; no unit was touched");
+    throw Refused("library " + library->id + " (" + library->path.string() +
+                  ") fails the preload probe: " + probe.reason + "; no unit was touched");
   out.step("probe: " + library->path.string() + " preloads and maps cleanly");
 
   Systemd systemd = Systemd::connect();
@@ -374,9 +391,10 @@ int cmd_enable(const HostPaths& paths, const RolloutOptions& options, const std:
   for (const UnitInfo& u : units) {
     auto preload = preload_of(u.environment);
     if (preload && !our_drop_in_loaded(u, paths.unit_dir))
-      throw Refused(u.name + " already sets LD_PRELOAD=" + *preload + " in its own configuration (" +
-                    join(u.drop_in_paths.empty() ? std::vector<std::string>{u.fragment_path} : u.drop_in_paths) +
-                    "); expected no LD_PRELOAD outside allocpipe's drop-in: remove that setting first; nothing was changed");
+      throw Refused(
+          u.name + " already sets LD_PRELOAD=" + *preload + " in its own configuration (" +
+          join(u.drop_in_paths.empty() ? std::vector<std::string>{u.fragment_path} : u.drop_in_paths) +
+          "); expected no LD_PRELOAD outside allocpipe's drop-in: remove that setting first; nothing was changed");
   }
   const auto plans = check_apparmor(paths, options, units, library->path.string(), out);
   require_writable_dir(paths.unit_dir, "systemd drop-ins");
@@ -427,7 +445,8 @@ int cmd_rollback(const HostPaths& paths, const RolloutOptions& options, const st
     if (!latest) throw UsageError("nothing to roll back: no journal in " + store.dir().string());
     journal = *latest;
     if (journal.state == "rolled-back") {
-      out.result("the last rollout, journal " + journal.id + " (" + journal.command + "), is already rolled back; nothing to do"
+      out.result("the last rollout, journal " + journal.id + " (" + journal.command +
+                 "), is already rolled back; nothing to do"
                  " (to undo an older one, give its id: allocpipe-host journals)\n");
       return exit_ok;
     }
@@ -435,10 +454,12 @@ int cmd_rollback(const HostPaths& paths, const RolloutOptions& options, const st
   const Installed installed = load_installed(paths.lib_dir);
   require_writable_dir(journal.unit_dir, "systemd drop-ins");
   StateLock lock(paths.state_dir);
-  out.step("rolling back journal " + journal.id + " (" + journal.command + (journal.library_id.empty() ? "" : " " + journal.library_id) +
-           ", " + journal.state + ", " + std::to_string(journal.units.size()) + " unit(s))");
+  out.step("rolling back journal " + journal.id + " (" + journal.command +
+           (journal.library_id.empty() ? "" : " " + journal.library_id) + ", " + journal.state + ", " +
+           std::to_string(journal.units.size()) + " unit(s))");
   if (!journal.may_have_changes())
-    out.step("journal " + journal.id + " left nothing changed (every unit was put back or not touched); checking its units anyway");
+    out.step("journal " + journal.id +
+             " left nothing changed (every unit was put back or not touched); checking its units anyway");
   Systemd systemd = Systemd::connect();
   undo_apparmor(paths, journal, out);
   std::set<std::string> changed;
@@ -449,7 +470,8 @@ int cmd_rollback(const HostPaths& paths, const RolloutOptions& options, const st
     }
   }
   if (!changed.empty()) systemd.reload();
-  out.step("drop-ins restored for " + std::to_string(changed.size()) + " unit(s)" + (changed.empty() ? "" : ", systemd reloaded"));
+  out.step("drop-ins restored for " + std::to_string(changed.size()) + " unit(s)" +
+           (changed.empty() ? "" : ", systemd reloaded"));
 
   Tally tally;
   std::vector<std::string> restart;
@@ -461,8 +483,9 @@ int cmd_rollback(const HostPaths& paths, const RolloutOptions& options, const st
     UnitStatus s = inspect_unit(now, installed, our_drop_in_loaded(now, paths.unit_dir), realtime_usec());
     bool maps_ours = !journal.library_path.empty() && s.running() && s.mapped_library == journal.library_path;
     bool previously_ours = ju.previous_drop_in && ju.previous_drop_in->find(journal.library_path) != std::string::npos;
-    const bool needs = (was_running && !now.running()) ||
-                       (now.running() && (changed.count(ju.unit) || (s.match && !*s.match) || (maps_ours && !previously_ours)));
+    const bool needs =
+        (was_running && !now.running()) ||
+        (now.running() && (changed.count(ju.unit) || (s.match && !*s.match) || (maps_ours && !previously_ours)));
     if (needs) {
       restart.push_back(ju.unit);
       expect[ju.unit] = std::nullopt;
@@ -471,8 +494,8 @@ int cmd_rollback(const HostPaths& paths, const RolloutOptions& options, const st
       tally.unchanged.push_back(ju.unit);
     }
   }
-  auto reasons = restart_and_verify(systemd, restart, expect, pids, installed, paths, options.health, options.start_timeout,
-                                    out, "rollback");
+  auto reasons = restart_and_verify(systemd, restart, expect, pids, installed, paths, options.health,
+                                    options.start_timeout, out, "rollback");
   for (const std::string& u : restart) {
     if (reasons[u].empty()) {
       tally.passed.push_back(u);
@@ -486,8 +509,10 @@ int cmd_rollback(const HostPaths& paths, const RolloutOptions& options, const st
     journal.state = "rolled-back";
     store.save(journal);
   }
-  out.result(summary(tally, "restored and verified") + (tally.rollback_failed.empty() ? "journal " + journal.id + " rolled back\n"
-                                                             : "journal " + journal.id + " NOT fully rolled back; fix the units above and run rollback again\n"));
+  out.result(summary(tally, "restored and verified") +
+             (tally.rollback_failed.empty()
+                  ? "journal " + journal.id + " rolled back\n"
+                  : "journal " + journal.id + " NOT fully rolled back; fix the units above and run rollback again\n"));
   return tally.rollback_failed.empty() ? exit_ok : exit_failed;
 }
 

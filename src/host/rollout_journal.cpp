@@ -154,13 +154,16 @@ void JournalStore::save(const RolloutJournal& j) const {
 }
 
 RolloutJournal JournalStore::load(const std::string& id) const {
-  if (!valid_id(id)) throw UsageError("journal id '" + id + "': expected an id such as 20261201T074500Z-1234 (see: allocpipe-host journals)");
+  if (!valid_id(id))
+    throw UsageError("journal id '" + id +
+                     "': expected an id such as 20261201T074500Z-1234 (see: allocpipe-host journals)");
   const fs::path path = dir_ / (id + ".json");
   auto text = read_if_exists(path);
   if (!text) {
     std::string known;
     for (const RolloutJournal& j : all()) known += (known.empty() ? "" : ", ") + j.id;
-    throw UsageError("journal '" + id + "': no " + path.string() + "; known journals: " + (known.empty() ? "(none)" : known));
+    throw UsageError("journal '" + id + "': no " + path.string() +
+                     "; known journals: " + (known.empty() ? "(none)" : known));
   }
   return RolloutJournal::from_json(Json::parse(*text, path.string()), path.string());
 }
@@ -172,8 +175,8 @@ std::vector<RolloutJournal> JournalStore::all() const {
   for (const auto& entry : fs::directory_iterator(dir_, ec)) {
     const std::string name = entry.path().filename().string();
     if (name.size() < 6 || name[0] == '.' || name.compare(name.size() - 5, 5, ".json") != 0) continue;
-    out.push_back(RolloutJournal::from_json(Json::parse(read_file(entry.path()), entry.path().string()),
-                                            entry.path().string()));
+    out.push_back(
+        RolloutJournal::from_json(Json::parse(read_file(entry.path()), entry.path().string()), entry.path().string()));
   }
   // Ids start with a UTC timestamp; same-second ids differ by pid, so order by
   // creation time, then by file name.
@@ -196,7 +199,8 @@ StateLock::StateLock(const fs::path& state_dir) {
   if (!fd_) throw SystemError(errno_text("opening " + path.string(), errno));
   if (::flock(fd_.get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK)
-      throw Error(exit_busy, "another allocpipe-host is changing this host (it holds " + path.string() + "); try again when it has finished");
+      throw Error(exit_busy, "another allocpipe-host is changing this host (it holds " + path.string() +
+                                 "); try again when it has finished");
     throw SystemError(errno_text("locking " + path.string(), errno));
   }
 }

@@ -80,9 +80,12 @@ UnitStatus inspect_unit(const UnitInfo& info, const Installed& installed, bool o
 
 std::string human_bytes(std::uint64_t bytes) {
   char buf[32];
-  if (bytes >= (1ull << 30)) std::snprintf(buf, sizeof buf, "%.2f GiB", bytes / double(1ull << 30));
-  else if (bytes >= (1ull << 20)) std::snprintf(buf, sizeof buf, "%.1f MiB", bytes / double(1ull << 20));
-  else std::snprintf(buf, sizeof buf, "%llu KiB", static_cast<unsigned long long>(bytes / 1024));
+  if (bytes >= (1ull << 30))
+    std::snprintf(buf, sizeof buf, "%.2f GiB", bytes / double(1ull << 30));
+  else if (bytes >= (1ull << 20))
+    std::snprintf(buf, sizeof buf, "%.1f MiB", bytes / double(1ull << 20));
+  else
+    std::snprintf(buf, sizeof buf, "%llu KiB", static_cast<unsigned long long>(bytes / 1024));
   return buf;
 }
 
@@ -101,9 +104,12 @@ std::string uptime_text(const std::optional<std::uint64_t>& s) {
   if (!s) return "-";
   const auto d = *s / 86400, h = (*s % 86400) / 3600, m = (*s % 3600) / 60, sec = *s % 60;
   char buf[48];
-  if (d) std::snprintf(buf, sizeof buf, "%llud%02lluh", (unsigned long long)d, (unsigned long long)h);
-  else if (h) std::snprintf(buf, sizeof buf, "%lluh%02llum", (unsigned long long)h, (unsigned long long)m);
-  else std::snprintf(buf, sizeof buf, "%llum%02llus", (unsigned long long)m, (unsigned long long)sec);
+  if (d)
+    std::snprintf(buf, sizeof buf, "%llud%02lluh", (unsigned long long)d, (unsigned long long)h);
+  else if (h)
+    std::snprintf(buf, sizeof buf, "%lluh%02llum", (unsigned long long)h, (unsigned long long)m);
+  else
+    std::snprintf(buf, sizeof buf, "%llum%02llus", (unsigned long long)m, (unsigned long long)sec);
   return buf;
 }
 
@@ -148,9 +154,12 @@ std::string status_table(const std::vector<UnitStatus>& rows, std::optional<std:
   std::vector<std::vector<std::string>> table = {
       {"UNIT", "STATE", "CONFIGURED", "MAPPED", "OK", "UPTIME", "RESTARTS", "RSS", "ANON", "MAPS"}};
   for (const UnitStatus& s : rows) {
-    std::string configured = s.configured.empty() ? "none (glibc)" : (s.configured_id.empty() ? joined(s.configured, " ") : s.configured_id);
+    std::string configured =
+        s.configured.empty() ? "none (glibc)" : (s.configured_id.empty() ? joined(s.configured, " ") : s.configured_id);
     if (!s.configured.empty()) configured += s.configured_source == "drop-in" ? " [allocpipe]" : " [environment]";
-    std::string mapped = !s.running() ? "-" : s.mapped_library.empty() ? "none (glibc)" : (s.mapped_id.empty() ? s.mapped_library : s.mapped_id);
+    std::string mapped = !s.running()               ? "-"
+                         : s.mapped_library.empty() ? "none (glibc)"
+                                                    : (s.mapped_id.empty() ? s.mapped_library : s.mapped_id);
     if (s.mapped_deleted) mapped += " (deleted: restart)";
     std::string ok = !s.match ? "-" : *s.match ? "yes" : "MISMATCH";
     std::string maps = "-";
@@ -173,8 +182,8 @@ std::string status_table(const std::vector<UnitStatus>& rows, std::optional<std:
   }
   for (const UnitStatus& s : rows) {
     if (!s.missing.empty())
-      out += s.unit + ": configured " + joined(s.missing, " ") + " is not mapped in MainPID " + std::to_string(s.main_pid) +
-             " (missing file, ignored by the loader, or not restarted since)\n";
+      out += s.unit + ": configured " + joined(s.missing, " ") + " is not mapped in MainPID " +
+             std::to_string(s.main_pid) + " (missing file, ignored by the loader, or not restarted since)\n";
     if (!s.problem.empty()) out += s.unit + ": " + s.problem + "\n";
   }
   return out;

@@ -23,10 +23,10 @@ struct UnitStatus {
   std::string mapped_library, mapped_id;   // the allocator library mapped; "" = none (glibc)
   bool mapped_deleted = false;             // mapped file replaced since (package upgraded: restart to use it)
   std::string allocator = "glibc", version, variant;  // of the mapped library
-  std::vector<std::string> missing;        // configured entries not mapped
-  std::optional<bool> match;               // nullopt when not running
+  std::vector<std::string> missing;                   // configured entries not mapped
+  std::optional<bool> match;                          // nullopt when not running
   std::optional<std::uint64_t> rss_bytes, anonymous_bytes, map_count;
-  std::string problem;                     // why a figure is missing
+  std::string problem;  // why a figure is missing
 
   bool running() const { return main_pid != 0; }
 };

@@ -20,8 +20,8 @@ struct Watched {
 };
 
 std::string state_text(const UnitInfo& info) {
-  return "ActiveState=" + info.active_state + " SubState=" + info.sub_state + " MainPID=" + std::to_string(info.main_pid) +
-         " NRestarts=" + std::to_string(info.n_restarts);
+  return "ActiveState=" + info.active_state + " SubState=" + info.sub_state +
+         " MainPID=" + std::to_string(info.main_pid) + " NRestarts=" + std::to_string(info.n_restarts);
 }
 
 // For Type=simple the restart job ends right after fork: MainPID may still be
@@ -43,8 +43,7 @@ void wait_for_exec(std::uint32_t pid) {
 // The first check right after the restart job ended.
 std::string check_started(Systemd& systemd, const Expectation& e, const Installed& installed,
                           const std::filesystem::path& unit_dir, Watched& w) {
-  if (e.job_result != "done")
-    return "its restart job ended with result '" + e.job_result + "' (expected 'done')";
+  if (e.job_result != "done") return "its restart job ended with result '" + e.job_result + "' (expected 'done')";
   UnitInfo info = systemd.unit(e.unit);
   w.pid = info.main_pid;
   w.restarts = info.n_restarts;
@@ -55,13 +54,17 @@ std::string check_started(Systemd& systemd, const Expectation& e, const Installe
   UnitStatus s = inspect_unit(info, installed, our_drop_in_loaded(info, unit_dir), realtime_usec());
   if (e.library) {
     for (const std::string& m : s.missing)
-      if (m == *e.library) return "MainPID " + std::to_string(info.main_pid) + " does not map " + *e.library + " (expected it mapped)";
+      if (m == *e.library)
+        return "MainPID " + std::to_string(info.main_pid) + " does not map " + *e.library + " (expected it mapped)";
     bool configured = false;
     for (const std::string& c : s.configured) configured = configured || c == *e.library;
-    if (!configured) return "its environment does not preload " + *e.library + " after the reload (another drop-in overrides LD_PRELOAD?)";
+    if (!configured)
+      return "its environment does not preload " + *e.library +
+             " after the reload (another drop-in overrides LD_PRELOAD?)";
   } else if (s.match && !*s.match) {
     return "MainPID " + std::to_string(info.main_pid) + " maps " +
-           (s.mapped_library.empty() ? std::string("no allocator (glibc)") : s.mapped_library) + ", expected what its configuration preloads (" +
+           (s.mapped_library.empty() ? std::string("no allocator (glibc)") : s.mapped_library) +
+           ", expected what its configuration preloads (" +
            (s.configured.empty() ? std::string("nothing") : s.configured.front()) + ")";
   }
   return "";
@@ -89,7 +92,8 @@ std::map<std::string, std::string> verify_units(Systemd& systemd, const std::vec
       if (!w.reason.empty()) continue;
       UnitInfo info = systemd.unit(w.e->unit);
       if (!info.running() || info.main_pid != w.pid || info.n_restarts != w.restarts) {
-        const auto after = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start).count();
+        const auto after =
+            std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start).count();
         w.reason = "did not stay up for the " + std::to_string(health.count()) + " s health window: after " +
                    std::to_string(after) + " s " + state_text(info) + " (expected MainPID " + std::to_string(w.pid) +
                    ", active, NRestarts " + std::to_string(w.restarts) + ")";
@@ -98,8 +102,8 @@ std::map<std::string, std::string> verify_units(Systemd& systemd, const std::vec
       }
     }
     const auto left = std::chrono::duration_cast<std::chrono::seconds>(end - std::chrono::steady_clock::now()).count();
-    out.progress(label + ": health window, " + std::to_string(up) + " of " + std::to_string(watched.size()) +
-                 " up, " + std::to_string(left) + " s left");
+    out.progress(label + ": health window, " + std::to_string(up) + " of " + std::to_string(watched.size()) + " up, " +
+                 std::to_string(left) + " s left");
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
   std::map<std::string, std::string> result;
@@ -113,7 +117,8 @@ std::map<std::string, std::string> verify_units(Systemd& systemd, const std::vec
     if (w.reason.empty() && health.count() > 0) {
       // still mapping it at the end of the window
       Watched again;
-      std::string late = check_started(systemd, Expectation{w.e->unit, w.e->library, 0, "done"}, installed, unit_dir, again);
+      std::string late =
+          check_started(systemd, Expectation{w.e->unit, w.e->library, 0, "done"}, installed, unit_dir, again);
       if (late.empty() && again.pid != w.pid) late = "MainPID changed during the health window";
       w.reason = late;
     }

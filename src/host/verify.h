@@ -27,7 +27,7 @@ struct Expectation {
 // unit -> failure reason ("" = passed). Waits `health` once for all units.
 std::map<std::string, std::string> verify_units(Systemd& systemd, const std::vector<Expectation>& expected,
                                                 const Installed& installed, const std::filesystem::path& unit_dir,
-                                                std::uint64_t since_usec, std::chrono::seconds health,
-                                                Reporter& out, const std::string& label);
+                                                std::uint64_t since_usec, std::chrono::seconds health, Reporter& out,
+                                                const std::string& label);
 
 }  // namespace allocpipe::host

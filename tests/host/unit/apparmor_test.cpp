@@ -47,9 +47,11 @@ namespace {
 // Returns "" or why they could not be obtained.
 std::string unpack_debian_profiles(const fs::path& dir) {
   const std::string d = dir.string();
-  const std::string cmd = "cd '" + d + "' && chmod 0777 . && apt-get download -q tor apparmor > download.log 2>&1 && "
+  const std::string cmd = "cd '" + d +
+                          "' && chmod 0777 . && apt-get download -q tor apparmor > download.log 2>&1 && "
                           "for f in tor_*.deb apparmor_*.deb; do dpkg-deb -x \"$f\" root || exit 1; done";
-  if (std::system(cmd.c_str()) != 0) return "apt-get download tor apparmor failed: " + hosttest::read_text(dir / "download.log");
+  if (std::system(cmd.c_str()) != 0)
+    return "apt-get download tor apparmor failed: " + hosttest::read_text(dir / "download.log");
   // What tor's postinst (dh_apparmor) does on a real host: an empty local file.
   hosttest::write_text(dir / "root/etc/apparmor.d/local/system_tor", "");
   return "";

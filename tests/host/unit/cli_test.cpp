@@ -34,8 +34,8 @@ std::string usage_error(const std::vector<std::string>& argv) {
 
 TEST(Cli, ParsesEnableWithOptionsAnywhere) {
   fake_env.clear();
-  Cli c = parse_cli({"enable", "--canary", "2", "mimalloc-2.0.9-secure", "tor@*", "--wave", "7", "--health-seconds", "3",
-                     "--max-failures", "2", "--dry-run", "--apparmor-allow", "tor@x"},
+  Cli c = parse_cli({"enable", "--canary", "2", "mimalloc-2.0.9-secure", "tor@*", "--wave", "7", "--health-seconds",
+                     "3", "--max-failures", "2", "--dry-run", "--apparmor-allow", "tor@x"},
                     env);
   EXPECT_EQ(c.command, "enable");
   EXPECT_EQ(c.args, (std::vector<std::string>{"mimalloc-2.0.9-secure", "tor@*", "tor@x"}));
@@ -124,7 +124,8 @@ TEST(CliBinary, ListShowsManifestFields) {
 
 TEST(CliBinary, JournalsAndRollbackWithoutJournals) {
   TempDir t;
-  auto r = hosttest::run({HOST_TEST_BINARY, "rollback", "--state-dir", (t / "state").string(), "--unit-dir", t.path().string()});
+  auto r = hosttest::run(
+      {HOST_TEST_BINARY, "rollback", "--state-dir", (t / "state").string(), "--unit-dir", t.path().string()});
   EXPECT_EQ(r.status, 2) << r.err;
   EXPECT_NE(r.err.find("nothing to roll back"), std::string::npos) << r.err;
   r = hosttest::run({HOST_TEST_BINARY, "rollback", "20990101T000000Z-1", "--state-dir", (t / "state").string()});

@@ -148,8 +148,8 @@ TEST(Journal, SavedBeforeChangesAndReadBackAfterACrash) {
   v.previous_drop_in = "previous content\n";
   v.dir_existed = true;
   j.units.push_back(v);
-  j.apparmor.push_back({"/etc/apparmor.d/local/system_tor", "/etc/apparmor.d/system_tor", "system_tor", std::nullopt,
-                        "/x mr,"});
+  j.apparmor.push_back(
+      {"/etc/apparmor.d/local/system_tor", "/etc/apparmor.d/system_tor", "system_tor", std::nullopt, "/x mr,"});
   store.save(j);
 
   RolloutJournal back = store.load(j.id);
@@ -254,7 +254,8 @@ TEST(Files, ReadOnlyUnitDirectoryIsRefusedBeforeAnyWrite) {
       ::_exit(1);  // not refused
     } catch (const Refused& e) {
       const std::string what = e.what();
-      if (what.find(ro.string()) == std::string::npos || what.find("Read-only file system") == std::string::npos) ::_exit(2);
+      if (what.find(ro.string()) == std::string::npos || what.find("Read-only file system") == std::string::npos)
+        ::_exit(2);
     }
     // and nothing half-written: the drop-in cannot be created
     try {
@@ -268,7 +269,8 @@ TEST(Files, ReadOnlyUnitDirectoryIsRefusedBeforeAnyWrite) {
   ::waitpid(pid, &status, 0);
   ASSERT_TRUE(WIFEXITED(status));
   if (WEXITSTATUS(status) == 77) GTEST_SKIP() << "no private mount namespace here";
-  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: not refused, 2: message lacks the path or the reason, 3: written, 4: left a file";
+  EXPECT_EQ(WEXITSTATUS(status), 0)
+      << "1: not refused, 2: message lacks the path or the reason, 3: written, 4: left a file";
   // writable: no complaint, and the probe leaves nothing
   require_writable_dir(t.path(), "x");
   EXPECT_EQ(names_in(t.path()), std::vector<std::string>{"etc-systemd-system"});

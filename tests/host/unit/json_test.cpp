@@ -24,7 +24,10 @@ TEST(Json, RoundTripKeepsEverything) {
 
 TEST(Json, ReadsTheManifestLayoutCMakeWrites) {
   // CMake's string(JSON) layout: "key" : value, arrays on their own lines.
-  Json m = Json::parse("{\n  \"id\" : \"mimalloc-2.0.9-secure\",\n  \"patches\" : \n  [\n    \"a=b\"\n  ],\n  \"u\" : \"\\u00e9\\ud83d\\ude00\"\n}\n", "manifest");
+  Json m = Json::parse(
+      "{\n  \"id\" : \"mimalloc-2.0.9-secure\",\n  \"patches\" : \n  [\n    \"a=b\"\n  ],\n  \"u\" : "
+      "\"\\u00e9\\ud83d\\ude00\"\n}\n",
+      "manifest");
   EXPECT_EQ(m.at("id", "m").str("id"), "mimalloc-2.0.9-secure");
   EXPECT_EQ(m.at("patches", "m").array("p").size(), 1u);
   EXPECT_EQ(m.at("u", "m").str("u"), "\xc3\xa9\xf0\x9f\x98\x80");

@@ -53,7 +53,8 @@ Installed installed() {
 
 TEST(Metrics, TextFormatIsWellFormed) {
   const std::string text = metrics_text(rows(), installed(), 65530);
-  const std::regex sample(R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? -?[0-9.e+]+$)");
+  const std::regex sample(
+      R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? -?[0-9.e+]+$)");
   std::set<std::string> typed;
   std::istringstream in(text);
   std::string line;
@@ -77,19 +78,23 @@ TEST(Metrics, TextFormatIsWellFormed) {
 TEST(Metrics, PerUnitSeriesCarryTheLibraryLabels) {
   const std::string text = metrics_text(rows(), installed(), 65530);
   const std::string labels =
-      "{unit=\"tor@a.service\",library_id=\"mimalloc-2.0.9-secure\",allocator=\"mimalloc\",version=\"2.0.9\",variant=\"secure\"}";
+      "{unit=\"tor@a.service\",library_id=\"mimalloc-2.0.9-secure\",allocator=\"mimalloc\",version=\"2.0.9\",variant="
+      "\"secure\"}";
   EXPECT_NE(text.find("allocpipe_unit_rss_bytes" + labels + " 1363148800\n"), std::string::npos) << text;
   EXPECT_NE(text.find("allocpipe_unit_anonymous_bytes" + labels + " 1258291200\n"), std::string::npos);
   EXPECT_NE(text.find("allocpipe_unit_memory_mappings" + labels + " 812\n"), std::string::npos);
   EXPECT_NE(text.find("allocpipe_unit_restarts" + labels + " 2\n"), std::string::npos);
   EXPECT_NE(text.find("allocpipe_unit_allocator_match{unit=\"tor@a.service\",library_id=\"mimalloc-2.0.9-secure\","
-                      "allocator=\"mimalloc\",version=\"2.0.9\",variant=\"secure\",mapped_library_id=\"mimalloc-2.0.9-secure\"} 1\n"),
-            std::string::npos) << text;
+                      "allocator=\"mimalloc\",version=\"2.0.9\",variant=\"secure\",mapped_library_id=\"mimalloc-2.0.9-"
+                      "secure\"} 1\n"),
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("unit=\"weird\\\"name\\\\x.service\",library_id=\"other\""), std::string::npos) << text;
   EXPECT_NE(text.find("mapped_library_id=\"none\"} 0\n"), std::string::npos) << text;
   EXPECT_EQ(text.find("allocpipe_unit_allocator_match{unit=\"tor@stopped.service\""), std::string::npos)
       << "a stopped unit has no configured = mapped verdict";
-  EXPECT_NE(text.find("allocpipe_unit_active{unit=\"tor@stopped.service\",library_id=\"none\",allocator=\"glibc\""), std::string::npos);
+  EXPECT_NE(text.find("allocpipe_unit_active{unit=\"tor@stopped.service\",library_id=\"none\",allocator=\"glibc\""),
+            std::string::npos);
   EXPECT_NE(text.find("allocpipe_vm_max_map_count 65530\n"), std::string::npos);
   EXPECT_NE(text.find("allocpipe_metrics_units 3\n"), std::string::npos);
   EXPECT_EQ(prometheus_label_value("a\nb"), "a\\nb");

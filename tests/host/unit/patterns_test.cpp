@@ -58,7 +58,7 @@ TEST(Patterns, HasGlob) {
 
 TEST(Waves, CanaryIsARunningUnitThenWavesOfN) {
   std::vector<WaveUnit> units = {{"tor@default.service", false}, {"tor@a.service", true}, {"tor@b.service", true},
-                                 {"tor@c.service", true}, {"tor@d.service", true}, {"tor@e.service", false}};
+                                 {"tor@c.service", true},        {"tor@d.service", true}, {"tor@e.service", false}};
   auto waves = plan_waves(units, 1, 2);
   ASSERT_EQ(waves.size(), 4u);
   EXPECT_EQ(waves[0], std::vector<std::string>{"tor@a.service"});

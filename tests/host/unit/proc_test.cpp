@@ -33,7 +33,8 @@ TEST(Proc, ParsesMapsLinesWithSpacesAndDeletedFiles) {
   EXPECT_TRUE(maps[2].deleted);
   EXPECT_EQ(maps[2].offset, 0x10000u);
   EXPECT_EQ(maps[3].path, "[stack]");
-  EXPECT_EQ(mapped_files(maps), (std::vector<std::string>{"/usr/bin/sleep", "/opt/my libs/libmimalloc-2.0.9-secure.so"}));
+  EXPECT_EQ(mapped_files(maps),
+            (std::vector<std::string>{"/usr/bin/sleep", "/opt/my libs/libmimalloc-2.0.9-secure.so"}));
   EXPECT_THROW(parse_maps("garbage\n", "bad maps"), SystemError);
 }
 
@@ -143,7 +144,8 @@ TEST(Library, ListsManifestsAndNamesBadOnes) {
   hosttest::install_library(t.path(), "testalloc-1.2.3-secure", "testalloc", HOST_TEST_PRELOAD_OK);
   hosttest::write_text(t / "libbroken.manifest.json", "{\"id\": \"broken\"}");
   hosttest::write_text(t / "libghost.manifest.json",
-                       "{\"id\":\"ghost\",\"allocator\":\"a\",\"version\":\"1\",\"variant\":\"normal\",\"library\":\"libghost.so\",\"source_sha256\":\"00\"}");
+                       "{\"id\":\"ghost\",\"allocator\":\"a\",\"version\":\"1\",\"variant\":\"normal\",\"library\":"
+                       "\"libghost.so\",\"source_sha256\":\"00\"}");
   const Installed installed = load_installed(t.path());
   ASSERT_EQ(installed.libraries.size(), 1u);
   EXPECT_EQ(installed.libraries[0].version, "1.2.3");

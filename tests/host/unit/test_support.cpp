@@ -46,8 +46,10 @@ std::string read_text(const fs::path& path) {
 Child::Child(const std::string& preload) {
   pid_ = ::fork();
   if (pid_ == 0) {
-    if (!preload.empty()) ::setenv("LD_PRELOAD", preload.c_str(), 1);
-    else ::unsetenv("LD_PRELOAD");
+    if (!preload.empty())
+      ::setenv("LD_PRELOAD", preload.c_str(), 1);
+    else
+      ::unsetenv("LD_PRELOAD");
     ::execl("/bin/sleep", "sleep", "60", static_cast<char*>(nullptr));
     ::_exit(127);
   }
@@ -57,8 +59,7 @@ Child::Child(const std::string& preload) {
   const fs::path sleep = fs::canonical("/bin/sleep");
   for (int i = 0; i < 500; ++i) {
     std::error_code ec;
-    if (fs::read_symlink(proc + "/exe", ec) == sleep &&
-        read_text(proc + "/maps").find("libc.so") != std::string::npos)
+    if (fs::read_symlink(proc + "/exe", ec) == sleep && read_text(proc + "/maps").find("libc.so") != std::string::npos)
       return;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
@@ -111,7 +112,8 @@ Run run(const std::vector<std::string>& argv, const std::vector<std::string>& en
   return r;
 }
 
-void install_library(const fs::path& dir, const std::string& id, const std::string& allocator, const fs::path& library_file) {
+void install_library(const fs::path& dir, const std::string& id, const std::string& allocator,
+                     const fs::path& library_file) {
   fs::create_directories(dir);
   const std::string file = "lib" + id + ".so";
   fs::copy_file(library_file, dir / file, fs::copy_options::overwrite_existing);
