@@ -2,6 +2,7 @@
 #
 #   cmake -DDATA=<build>/packaging/packages.cmake -DOUTPUT_DIR=<dir> -DWORK_DIR=<dir>
 #         [-DREVISION=<debian revision>] [-DIDS=<id;...>] -P packaging/build-debs.cmake
+# (-DIDS packages only those; "allocpipe-host" in it selects the tool package.)
 #
 # DATA is written by cmake/Packaging.cmake at configure time. For every id:
 #   - status/<id>.status says "NOT BUILT:"  -> not packaged, listed as skipped;
@@ -10,8 +11,11 @@
 #   - otherwise one CPack DEB run makes <id>_<version>-<rev>_<arch>.deb (library
 #     stripped, Depends from dpkg-shlibdeps) and <id>-dbgsym_..._<arch>.deb
 #     (detached debug info under /usr/lib/debug/.build-id/).
+# plus allocpipe-host_<version>-<rev>_<arch>.deb (+ -dbgsym) when the tree
+# builds it (packaging/host/package.cmake).
 # OUTPUT_DIR then holds exactly those .deb files plus packages.txt:
-#   "built <id> <deb> <dbgsym deb>" / "skipped <id> <reason>" lines.
+#   "built <id> <deb> <dbgsym deb>" / "skipped <id> <reason>" /
+#   "tool allocpipe-host <deb> <dbgsym deb>" lines.
 #
 # Reproducible: every timestamp is SOURCE_DATE_EPOCH, the staging tree has
 # normalised modes (umask 022) and no build path enters a package; CPack
@@ -33,6 +37,15 @@ if(NOT DEFINED REVISION OR REVISION STREQUAL "")
 endif()
 if(NOT REVISION MATCHES "^[A-Za-z0-9.+~]+$")
   message(FATAL_ERROR "build-debs: revision '${REVISION}' is not a Debian revision (letters, digits, '.', '+', '~')")
+endif()
+# allocpipe-host is packaged with everything, or when -DIDS names it.
+set(package_host TRUE)
+if(DEFINED IDS AND NOT IDS STREQUAL "")
+  if("allocpipe-host" IN_LIST IDS)
+    list(REMOVE_ITEM IDS allocpipe-host)
+  else()
+    set(package_host FALSE)
+  endif()
 endif()
 if(DEFINED IDS AND NOT IDS STREQUAL "")
   foreach(id IN LISTS IDS)
@@ -326,6 +339,11 @@ foreach(id IN LISTS IDS)
   string(APPEND index "built ${id} ${deb} ${dbgsym}\n")
   math(EXPR built_count "${built_count} + 1")
 endforeach()
+
+# The allocpipe-host package (when this tree builds it): "tool" line in packages.txt.
+if(package_host)
+  include("${ALLOC_PKG_PACKAGING_DIR}/host/package.cmake")
+endif()
 
 # Publish: OUTPUT_DIR holds exactly this run's packages.
 file(MAKE_DIRECTORY "${OUTPUT_DIR}")

@@ -10,24 +10,8 @@ export DEBIAN_FRONTEND=noninteractive
 # deb-src entries reuse the URIs of this machine's own Debian archive entry,
 # so no archive host is ever written into the project.
 src_list=/etc/apt/sources.list.d/allocpipe-deb-src.sources
-archive_uri() {
-  local f
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [ -e "$f" ] || continue
-    awk 'BEGIN{RS=""; FS="\n"}
-         /(^|\n)Types:[^\n]*deb([ \t\n]|$)/ && /(^|\n)Suites:[^\n]*bookworm([ \t\n]|$)/ {
-           for (i = 1; i <= NF; i++) if ($i ~ /^URIs:/) { sub(/^URIs:[ \t]*/, "", $i); split($i, u, /[ \t]+/); print u[1]; exit }
-         }' "$f"
-  done
-  if [ -e /etc/apt/sources.list ]; then
-    awk '$1 == "deb" && $3 == "bookworm" { print $2 }' /etc/apt/sources.list
-  fi
-}
-uri=$(archive_uri | head -n 1 || true)
-if [ -z "$uri" ]; then
-  echo "setup-debian: no 'deb ... bookworm' entry found in /etc/apt/sources.list{,.d}; cannot derive deb-src entries" >&2
-  exit 1
-fi
+uri=$("$(dirname "$0")/debian-archive-uri.sh") \
+  || { echo "setup-debian: cannot derive deb-src entries without the machine's own Debian archive entry" >&2; exit 1; }
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 want=$(printf 'Types: deb-src\nURIs: %s\nSuites: bookworm trixie\nComponents: main\nSigned-By: %s\n' "$uri" "$keyring")
 if [ ! -f "$src_list" ] || [ "$(cat "$src_list")" != "$want" ]; then
@@ -40,4 +24,9 @@ apt-get install -y -q --no-install-recommends \
   build-essential cmake ninja-build pkg-config patch python3 ca-certificates dpkg-dev \
   librsvg2-bin fonts-dejavu-core lintian apt-utils gnupg gpgv binutils file xz-utils \
   zlib1g-dev libbz2-dev liblzma-dev libzstd-dev clang-14 libclang-rt-14-dev \
-  libcurl4-openssl-dev libssl-dev libarchive-dev libgtest-dev googletest git
+  libcurl4-openssl-dev libssl-dev libarchive-dev libgtest-dev googletest git \
+  libsystemd-dev
+# The host tests (tests/host/container): a Debian 12 root booted with a real
+# systemd in a container, and the Ansible role run inside it.
+apt-get install -y -q --no-install-recommends \
+  debootstrap systemd-container ansible-core util-linux

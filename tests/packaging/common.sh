@@ -17,9 +17,11 @@ require_tools() {
   done
 }
 
-# index DEBS_DIR: checks the index exists; sets BUILT_IDS, DEB_OF[id], DBGSYM_OF[id], SKIPPED (lines).
+# index DEBS_DIR: checks the index exists; sets BUILT_IDS, DEB_OF[id], DBGSYM_OF[id], SKIPPED (lines),
+# and TOOL_DEB[name], TOOL_DBGSYM[name] for the tool packages (allocpipe-host).
 declare -a BUILT_IDS=()
 declare -A DEB_OF=() DBGSYM_OF=()
+declare -A TOOL_DEB=() TOOL_DBGSYM=()
 SKIPPED=""
 read_index() {
   local dir=$1 kind id deb dbgsym
@@ -30,6 +32,9 @@ read_index() {
         [ -f "$dir/$deb" ] && [ -f "$dir/$dbgsym" ] || fail "$dir/packages.txt lists $deb and $dbgsym but they are not there"
         BUILT_IDS+=("$id"); DEB_OF[$id]=$dir/$deb; DBGSYM_OF[$id]=$dir/$dbgsym ;;
       skipped) SKIPPED+="$id: $deb $dbgsym"$'\n' ;;
+      tool)  # allocpipe-host: not a library, so not in the library loops
+        [ -f "$dir/$deb" ] && [ -f "$dir/$dbgsym" ] || fail "$dir/packages.txt lists $deb and $dbgsym but they are not there"
+        TOOL_DEB[$id]=$dir/$deb; TOOL_DBGSYM[$id]=$dir/$dbgsym ;;
       *) fail "$dir/packages.txt: unexpected line '$kind $id ...'" ;;
     esac
   done < "$dir/packages.txt"

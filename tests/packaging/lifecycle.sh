@@ -47,13 +47,20 @@ libpath() { dpkg-query --admindir="$root/var/lib/dpkg" -L "$1" | grep '\.so$'; }
 # 1. everything at once
 all=()
 for id in "${BUILT_IDS[@]}"; do all+=("${DEB_OF[$id]}" "${DBGSYM_OF[$id]}"); done
+for tool in "${!TOOL_DEB[@]}"; do all+=("${TOOL_DEB[$tool]}" "${TOOL_DBGSYM[$tool]}"); done  # allocpipe-host
 dpkg_root -i "${all[@]}" > "$work/install.log" 2>&1 || { cat "$work/install.log"; fail "installing all ${#all[@]} packages at once failed"; }
 for id in "${BUILT_IDS[@]}"; do
   want=$(dpkg-deb -f "${DEB_OF[$id]}" Version)
   [ "$(installed_version "$id")" = "ii $want" ] || fail "$id is '$(installed_version "$id")' after install, expected 'ii $want'"
   [ "$(installed_version "$id-dbgsym")" = "ii $want" ] || fail "$id-dbgsym is not installed"
 done
-note "installed ${#all[@]} packages at once: ${BUILT_IDS[*]} (+ -dbgsym)"
+note "installed ${#all[@]} packages at once: ${BUILT_IDS[*]} ${!TOOL_DEB[*]} (+ -dbgsym)"
+if [ -n "${TOOL_DEB[allocpipe-host]:-}" ]; then
+  "$root/usr/bin/allocpipe-host" --version | grep -q '^allocpipe-host ' || fail "the installed /usr/bin/allocpipe-host does not run"
+  "$root/usr/bin/allocpipe-host" list --lib-dir "$root$(dirname "$(libpath "${BUILT_IDS[0]}")")" | grep -q "^${BUILT_IDS[0]} " \
+    || fail "the installed allocpipe-host does not list the installed ${BUILT_IDS[0]}"
+  note "allocpipe-host installed: runs and lists the installed libraries"
+fi
 verify "install"
 
 # 2. a program preloading each installed library
@@ -103,7 +110,7 @@ fi
 
 # 5. purge everything that is left; the root must be exactly as before
 ours=$(dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${db:Status-Abbrev} ${Package}\n' 2>/dev/null \
-  | awk '$1 != "un" { print $2 }' | grep -xF -f <(for id in "${BUILT_IDS[@]}"; do echo "$id"; echo "$id-dbgsym"; done) || true)
+  | awk '$1 != "un" { print $2 }' | grep -xF -f <(for id in "${BUILT_IDS[@]}" "${!TOOL_DEB[@]}"; do echo "$id"; echo "$id-dbgsym"; done) || true)
 if [ -n "$ours" ]; then
   # shellcheck disable=SC2086
   dpkg_root -P $ours > "$work/purge-all.log" 2>&1 || { cat "$work/purge-all.log"; fail "purging everything failed"; }
@@ -111,7 +118,7 @@ fi
 verify "purging everything"
 after=$(cd "$root" && find . -path ./var -prune -o -print | sort)
 [ "$after" = "$before" ] || fail "files or directories left behind after purging everything:"$'\n'"$(comm -13 <(echo "$before") <(echo "$after"))"
-left=$(cd "$root/var/lib/dpkg/info" && ls | grep -F -f <(for id in "${BUILT_IDS[@]}"; do echo "$id."; echo "$id-dbgsym."; done) || true)
+left=$(cd "$root/var/lib/dpkg/info" && ls | grep -F -f <(for id in "${BUILT_IDS[@]}" "${!TOOL_DEB[@]}"; do echo "$id."; echo "$id-dbgsym."; done) || true)
 [ -z "$left" ] || fail "dpkg database files left behind: $left"
 
 # 6. nothing touched a service

@@ -24,6 +24,7 @@ done < "$overrides"
 
 all=()
 for id in "${BUILT_IDS[@]}"; do all+=("${DEB_OF[$id]}" "${DBGSYM_OF[$id]}"); done
+for tool in "${!TOOL_DEB[@]}"; do all+=("${TOOL_DEB[$tool]}" "${TOOL_DBGSYM[$tool]}"); done
 note "lintian on ${#all[@]} packages"
 # With --show-overrides, lintian 2.116 also exits 2 for overridden errors, so
 # the verdict is read from its output: an "E:" line is an error not overridden.

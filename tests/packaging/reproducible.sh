@@ -64,7 +64,7 @@ clean-build)
     mkdir -p "$(dirname "$tree")"
     cmake -S "$source_dir" -B "$tree" -G Ninja -DALLOC_BUILD="$id" -DALLOC_OFFLINE=ON -DBUILD_TESTING=OFF \
       -DALLOC_FETCHER="$fetcher" -DALLOC_DOWNLOAD_DIR="$download_dir" -DALLOC_DEBIAN_SOURCES="$debian_sources" \
-      -DALLOC_MISSING_SOURCE=FAIL -DALLOC_JOBS=2 > "$tree.configure.log" 2>&1 || { cat "$tree.configure.log"; fail "configure of $tree failed"; }
+      -DALLOC_MISSING_SOURCE=FAIL -DALLOC_JOBS=2 -DALLOC_BUILD_HOST=OFF > "$tree.configure.log" 2>&1 || { cat "$tree.configure.log"; fail "configure of $tree failed"; }
     cmake --build "$tree" --target "$id" > "$tree.build.log" 2>&1 || { tail -n 40 "$tree.build.log"; fail "building $id in $tree failed"; }
     sed 's/^set(ALLOC_PKG_SMOKE_STAMPS .*/set(ALLOC_PKG_SMOKE_STAMPS "")/' "$tree/packaging/packages.cmake" > "$tree.packages.cmake"
     cmake -DDATA="$tree.packages.cmake" -DOUTPUT_DIR="$tree.deb" -DWORK_DIR="$tree.debwork" \

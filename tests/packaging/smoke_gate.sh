@@ -22,6 +22,7 @@ id=$(query "$data" 'message("${id}")')
   echo "set(ALLOC_PKG_STATUS_DIR \"$work/status\")"
   echo "set(ALLOC_PKG_IDS \"$id\")"
   echo "set(ALLOC_PKG_SMOKE_STAMPS \"$work/bin/smoke/$id.passed\")"
+  echo "set(ALLOC_PKG_HOST_BINARY \"\")"  # the library gate only: no allocpipe-host package here
 } > "$work/data.cmake"
 read -r lib manifest <<<"$(query "$work/data.cmake" 'message("${ALLOC_PKG_${id}_LIBRARY} ${ALLOC_PKG_${id}_MANIFEST}")')"
 echo "fake library" > "$work/libs/$lib"
