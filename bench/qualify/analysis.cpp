@@ -57,6 +57,40 @@ Spread spread(const std::vector<double>& v) {
   return s;
 }
 
+int steady_window_start(int cycles) { return cycles - std::max(1, static_cast<int>(std::ceil(cycles * 0.3))); }
+int slope_window_start(int cycles) { return cycles - std::max(2, cycles / 2); }
+
+SteadyState steady_state(const std::vector<CycleValue>& values, int cycles) {
+  const int steady_from = steady_window_start(cycles);
+  const int slope_from = slope_window_start(cycles);
+  std::vector<double> steady;
+  std::map<int, std::pair<std::vector<double>, std::vector<double>>> per_cycle;  // xs, values
+  for (const CycleValue& v : values) {
+    if (v.cycle >= steady_from) steady.push_back(v.value);
+    if (v.cycle >= slope_from) {
+      per_cycle[v.cycle].first.push_back(v.x);
+      per_cycle[v.cycle].second.push_back(v.value);
+    }
+  }
+  std::vector<std::pair<double, double>> xy;
+  for (const auto& [cycle, c] : per_cycle) xy.emplace_back(median(c.first), median(c.second));
+  SteadyState s;
+  s.samples = steady.size();
+  s.level = median(steady);
+  s.slope = ols_slope(xy);
+  return s;
+}
+
+double quantile(std::vector<double> v, double q) {
+  v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return std::isnan(x); }), v.end());
+  if (v.empty()) return kNaN;
+  std::sort(v.begin(), v.end());
+  const double pos = q * static_cast<double>(v.size() - 1);
+  const size_t lo = static_cast<size_t>(std::floor(pos));
+  const size_t hi = std::min(v.size() - 1, lo + 1);
+  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
+}
+
 RunMetrics compute_metrics(const RunRecord& run) {
   RunMetrics m;
   int max_hour = -1;
@@ -66,37 +100,27 @@ RunMetrics compute_metrics(const RunRecord& run) {
     sampled_peak_kb = std::max(sampled_peak_kb, static_cast<double>(s.mem.rss_kb));
   }
   m.cycles = max_hour + 1;
-  // Last 30% of cycles (at least one) for the steady state; last half (at
-  // least two) for the slope.
-  const int steady_from = m.cycles - std::max(1, static_cast<int>(std::ceil(m.cycles * 0.3)));
-  const int slope_from = m.cycles - std::max(2, m.cycles / 2);
-
-  std::vector<double> anon, rss, live, maps;
+  // Quiet-window samples only; cycle = simulated hour (see steady_state).
+  std::vector<CycleValue> anon, rss, live, maps;
   m.peak_maps = kNaN;
   for (const auto& s : run.samples) {
     if (s.maps >= 0) m.peak_maps = std::isnan(m.peak_maps) ? s.maps : std::max<double>(m.peak_maps, s.maps);
   }
-  std::map<int, std::vector<double>> per_cycle;
   for (const auto& s : run.samples) {
     if (s.phase != "quiet") continue;
-    per_cycle[s.hour].push_back(s.mem.anon_kb * kKBtoMB);
-    if (s.hour >= steady_from) {
-      anon.push_back(s.mem.anon_kb * kKBtoMB);
-      rss.push_back(s.mem.rss_kb * kKBtoMB);
-      live.push_back(s.live_bytes / kMB);
-      if (s.maps >= 0) maps.push_back(static_cast<double>(s.maps));
-    }
+    const double h = static_cast<double>(s.hour);
+    anon.push_back({s.hour, h, s.mem.anon_kb * kKBtoMB});
+    rss.push_back({s.hour, h, s.mem.rss_kb * kKBtoMB});
+    live.push_back({s.hour, h, s.live_bytes / kMB});
+    if (s.maps >= 0) maps.push_back({s.hour, h, static_cast<double>(s.maps)});
   }
-  std::vector<std::pair<double, double>> xy;
-  for (const auto& [hour, v] : per_cycle) {
-    if (hour >= slope_from) xy.emplace_back(hour, median(v));
-  }
-  m.quiet_samples = anon.size();
-  m.steady_anon_mb = median(anon);
-  m.steady_rss_mb = median(rss);
-  m.steady_live_mb = median(live);
-  m.slope_mb_per_h = ols_slope(xy);
-  m.steady_maps = median(maps);
+  const SteadyState a = steady_state(anon, m.cycles);
+  m.quiet_samples = a.samples;
+  m.steady_anon_mb = a.level;
+  m.steady_rss_mb = steady_state(rss, m.cycles).level;
+  m.steady_live_mb = steady_state(live, m.cycles).level;
+  m.slope_mb_per_h = a.slope;
+  m.steady_maps = steady_state(maps, m.cycles).level;
   m.maps_per_gb = m.steady_rss_mb > 0 ? m.steady_maps / (m.steady_rss_mb / 1024.0) : kNaN;
   m.peak_rss_mb = std::max(static_cast<double>(run.maxrss_kb), sampled_peak_kb) * kKBtoMB;
   m.peak_live_mb = field(run, "peak_live") / kMB;

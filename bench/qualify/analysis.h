@@ -35,12 +35,34 @@ double median(std::vector<double> v);
 // Least-squares slope of y over x; NaN for fewer than 2 distinct x.
 double ols_slope(const std::vector<std::pair<double, double>>& xy);
 
+// The one definition of "steady state" and "growth", for the lab (cycles =
+// simulated hours) and the fleet (cycles = sampling rounds of an experiment):
+// the steady level is the median of the values in the last 30% of the cycles
+// (at least one), the growth the least-squares slope of the per-cycle medians
+// over the last half of the cycles (at least two), against each cycle's x.
+struct CycleValue {
+  int cycle = 0;   // 0 .. cycles-1
+  double x = 0;    // position of the cycle on the slope's axis (hours, days)
+  double value = 0;
+};
+struct SteadyState {
+  double level = 0;    // NaN when no value falls in the window
+  double slope = 0;    // value units per x unit; NaN with fewer than 2 cycles
+  size_t samples = 0;  // values behind `level`
+};
+int steady_window_start(int cycles);
+int slope_window_start(int cycles);
+SteadyState steady_state(const std::vector<CycleValue>& values, int cycles);
+
 struct Spread {
   double min = 0;
   double median = 0;
   double max = 0;
 };
 Spread spread(const std::vector<double>& v);
+// The q-quantile (0..1) by linear interpolation between order statistics
+// (Hyndman-Fan type 7, numpy's default); NaNs ignored, NaN when empty.
+double quantile(std::vector<double> v, double q);
 
 struct ArmSummary {
   std::string arm;

@@ -13,6 +13,7 @@
 #include "child.h"
 #include "csv.h"
 #include "fsutil.h"
+#include "svg.h"
 
 namespace apq {
 namespace {
@@ -23,32 +24,6 @@ constexpr double kLeft = 70;
 constexpr double kRight = 250;  // legend column
 constexpr double kTop = 50;
 constexpr double kBottom = 60;
-
-const char* const kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
-                               "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"};
-
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
-double nice_step(double range, int target_ticks) {
-  const double raw = range / target_ticks;
-  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
-  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
-    if (raw <= m * mag) return m * mag;
-  }
-  return 10 * mag;
-}
 
 // (sim hour, RSS MB) averaged into at most `buckets` points.
 std::vector<std::pair<double, double>> series(const RunRecord& r, double max_h, int buckets) {
@@ -129,7 +104,7 @@ std::string chart_svg(const Session& s) {
   const int buckets = 400;
   for (size_t ai = 0; ai < s.summaries.size(); ++ai) {
     const ArmSummary& a = s.summaries[ai];
-    const char* color = kColors[ai % (sizeof kColors / sizeof kColors[0])];
+    const char* color = arm_color(ai);
     // The repeat whose steady state is closest to the arm's median is drawn solid.
     int solid = -1;
     double best = INFINITY;

@@ -160,6 +160,55 @@ UnitInfo Systemd::unit(const std::string& name) {
   return u;
 }
 
+namespace {
+
+// An "as" argument from a vector (sd_bus_message_append_strv wants char**).
+void append_strings(sd_bus_message* m, const std::vector<std::string>& v, const std::string& context) {
+  bus_check(sd_bus_message_open_container(m, SD_BUS_TYPE_ARRAY, "s"), context);
+  for (const std::string& s : v) bus_check(sd_bus_message_append(m, "s", s.c_str()), context);
+  bus_check(sd_bus_message_close_container(m), context);
+}
+
+}  // namespace
+
+void Systemd::enable_unit_files(const std::vector<std::string>& files) {
+  const std::string context = "enabling " + (files.empty() ? std::string() : files.front()) + " (Manager.EnableUnitFiles)";
+  sd_bus_message* raw = nullptr;
+  bus_check(sd_bus_message_new_method_call(bus_.get(), &raw, destination, manager_path, manager_iface, "EnableUnitFiles"),
+            context);
+  MessagePtr msg(raw);
+  append_strings(msg.get(), files, context);
+  bus_check(sd_bus_message_append(msg.get(), "bb", 0, 1), context);
+  BusError error;
+  sd_bus_message* reply = nullptr;
+  int r = sd_bus_call(bus_.get(), msg.get(), call_timeout_usec, error.get(), &reply);
+  MessagePtr out(reply);
+  bus_check(r, context, &error);
+}
+
+void Systemd::disable_unit_files(const std::vector<std::string>& files) {
+  const std::string context = "disabling " + (files.empty() ? std::string() : files.front()) + " (Manager.DisableUnitFiles)";
+  sd_bus_message* raw = nullptr;
+  bus_check(sd_bus_message_new_method_call(bus_.get(), &raw, destination, manager_path, manager_iface, "DisableUnitFiles"),
+            context);
+  MessagePtr msg(raw);
+  append_strings(msg.get(), files, context);
+  bus_check(sd_bus_message_append(msg.get(), "b", 0), context);
+  BusError error;
+  sd_bus_message* reply = nullptr;
+  int r = sd_bus_call(bus_.get(), msg.get(), call_timeout_usec, error.get(), &reply);
+  MessagePtr out(reply);
+  bus_check(r, context, &error);
+}
+
+void Systemd::start_unit(const std::string& unit) {
+  call("StartUnit", "starting " + unit + " (Manager.StartUnit, mode replace)", "ss", unit.c_str(), "replace");
+}
+
+void Systemd::stop_unit(const std::string& unit) {
+  call("StopUnit", "stopping " + unit + " (Manager.StopUnit, mode replace)", "ss", unit.c_str(), "replace");
+}
+
 void Systemd::reload() { call("Reload", "reloading systemd's configuration (Manager.Reload)", ""); }
 
 namespace {

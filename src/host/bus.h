@@ -72,6 +72,13 @@ class Systemd {
   // Restart jobs (RestartUnit "replace") for all `units`, then wait for every
   // job's JobRemoved: unit -> result ("done", "failed", "timeout", ...,
   // "no-result" when `timeout` passed first).
+  // Unit files (EnableUnitFiles / DisableUnitFiles, not runtime) and jobs
+  // (StartUnit / StopUnit, mode replace; returns once the job is queued).
+  void enable_unit_files(const std::vector<std::string>& files);
+  void disable_unit_files(const std::vector<std::string>& files);
+  void start_unit(const std::string& unit);
+  void stop_unit(const std::string& unit);
+
   std::map<std::string, std::string> restart_and_wait(const std::vector<std::string>& units,
                                                       std::chrono::seconds timeout);
 

@@ -23,6 +23,7 @@ const char* const usage_text =
     "  journals [--json]                      rollout journals, oldest first\n"
     "  metrics [PATTERN...] [--output FILE|-] Prometheus textfile (default " ALLOCPIPE_DEFAULT_METRICS
     ")\n"
+    "  experiment start|status|report|stop|sample NAME ...   a fleet experiment on this host (see README)\n"
     "options (anywhere): --lib-dir DIR --state-dir DIR --unit-dir DIR --apparmor-dir DIR\n"
     "  --apparmor-enabled FILE --apparmor-parser PATH --quiet --help --version\n"
     "PATTERN: a unit name or glob (tor@*.service; '.service' is implied).\n"
@@ -130,16 +131,17 @@ Cli parse_cli(const std::vector<std::string>& argv, std::string (*env)(const cha
     }
   }
   if (cli.command == "help" || cli.command == "version") return cli;
-  static const std::set<std::string> commands = {"list",     "status",   "enable", "disable",
-                                                 "rollback", "journals", "metrics"};
+  static const std::set<std::string> commands = {"list",     "status",   "enable",  "disable",
+                                                 "rollback", "journals", "metrics", "experiment"};
   if (cli.command.empty())
-    throw UsageError("expected a command: list, status, enable, disable, rollback, journals or metrics");
+    throw UsageError("expected a command: list, status, enable, disable, rollback, journals, metrics or experiment");
   if (!commands.count(cli.command))
     throw UsageError("unknown command '" + cli.command +
-                     "': expected list, status, enable, disable, rollback, journals or metrics");
+                     "': expected list, status, enable, disable, rollback, journals, metrics or experiment");
   const std::string& c = cli.command;
-  if (enable_only && c != "enable") throw UsageError("--canary and --apparmor-allow apply to 'enable' only");
-  if (rollout_only && c != "enable" && c != "disable")
+  if (enable_only && c != "enable" && c != "experiment")
+    throw UsageError("--canary and --apparmor-allow apply to 'enable' only");
+  if (rollout_only && c != "enable" && c != "disable" && c != "experiment")
     throw UsageError("--wave, --max-failures and --dry-run apply to 'enable' and 'disable' only");
   if (!output_flag.empty() && c != "metrics") throw UsageError("--output applies to 'metrics' only");
   if (cli.json && c != "list" && c != "status" && c != "journals")

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "error.h"
+#include "experiment/commands.h"
 #include "output.h"
 #include "probe.h"
 #include "rollout.h"
@@ -26,17 +27,20 @@ std::string getenv_or_empty(const char* name) {
   return v ? v : "";
 }
 
-int run(const Cli& cli) {
+int run(const Cli& cli, const experiment::ExperimentOptions& xopts) {
   Reporter out(cli.quiet);
   const auto& a = cli.args;
   if (cli.command == "help") {
-    out.result(usage_text);
+    out.result(std::string(usage_text) + "experiment commands:\n" + experiment::experiment_usage);
     return exit_ok;
   }
   if (cli.command == "version") {
     out.result("allocpipe-host " ALLOCPIPE_VERSION "\n");
     return exit_ok;
   }
+  if (!xopts.given.empty() && cli.command != "experiment")
+    throw UsageError(xopts.given.front() + " applies to 'experiment' only");
+  if (cli.command == "experiment") return experiment::cmd_experiment(cli.paths, cli.options, a, xopts, out);
   if (cli.command == "list") return cmd_list(cli.paths, cli.json, out);
   if (cli.command == "status") return cmd_status(cli.paths, a, cli.json, out);
   if (cli.command == "metrics") return cmd_metrics(cli.paths, a, out);
@@ -55,7 +59,8 @@ int main(int argc, char** argv) {
   // The preload probe's child side (see probe.h); not a user command.
   if (args.size() == 2 && args[0] == "__probe-mapped") return run_probe_mapped(args[1]);
   try {
-    return run(parse_cli(args, getenv_or_empty));
+    const experiment::ExperimentOptions xopts = experiment::take_experiment_options(args);
+    return run(parse_cli(args, getenv_or_empty), xopts);
   } catch (const Error& e) {
     std::fflush(stdout);
     std::fprintf(stderr, "allocpipe-host: %s\n", e.what());
