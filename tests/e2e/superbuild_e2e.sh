@@ -44,6 +44,8 @@ CM
 write_recipe() {  # version
   local v=$1
   mkdir -p recipes/mimalloc
+  # The real mimalloc family folder (builder, identity, texts) without its versions.
+  find "$source_dir/recipes/mimalloc" -maxdepth 1 -type f ! -name '*.recipe' ! -name '*.hash' -exec cp {} recipes/mimalloc/ \;
   cat > "recipes/mimalloc/$v.recipe" <<R
 # toy recipe for the end-to-end test
 VERSION       = $v
