@@ -17,7 +17,9 @@
 #       secure check must fail with "saw no detection").
 #       Build-time gate: ${CMAKE_BINARY_DIR}/smoke/<id>.passed, written by the
 #       harness (temporary name, then rename) only when every check passed;
-#       target smoke-<id> builds it. The stamp is appended to the global
+#       target smoke-<id> runs it. The rule's output is <id>.checked (written
+#       after the harness succeeded, also when the library was deliberately
+#       not built), so a skipped library is reported once, not on every build. The stamp is appended to the global
 #       property ALLOCPIPE_SMOKE_STAMPS, the target to ALLOCPIPE_SMOKE_TARGETS.
 #       ALLOW_MISSING_ENOMEM: api subchecks (malloc.impossible, calloc.overflow,
 #       realloc.impossible, reallocarray.overflow) whose failure may leave errno
@@ -197,20 +199,31 @@ function(allocpipe_add_smoke)
             SKIP_REGULAR_EXPRESSION "smoke: SKIPPED, no check ran")
     endif()
 
-    # Build-time gate: the stamp exists only if every check passed.
+    # Build-time gate: the stamp exists only if every check passed. The
+    # superbuild's status file (written after the library) stands for the
+    # library: a skipped library has no file, and a missing input would make
+    # Ninja re-run the gate on every build.
     set(stamp "${CMAKE_BINARY_DIR}/smoke/${S_ID}.passed")
-    set(file_deps "${S_LIBRARY}")
-    if(S_TWIN)
+    set(checked "${CMAKE_BINARY_DIR}/smoke/${S_ID}.checked")
+    if(S_NOT_BUILT_STATUS)
+        set(file_deps "${S_NOT_BUILT_STATUS}")
+    else()
+        set(file_deps "${S_LIBRARY}")
+    endif()
+    if(S_TWIN_STATUS)
+        list(APPEND file_deps "${S_TWIN_STATUS}")
+    elseif(S_TWIN)
         list(APPEND file_deps "${S_TWIN}")
     endif()
     add_custom_command(
-        OUTPUT "${stamp}"
+        OUTPUT "${checked}"
         COMMAND allocpipe-smoke ${common} --check all --stamp "${stamp}" --not-built-exit 0
+        COMMAND "${CMAKE_COMMAND}" -E touch "${checked}"
         DEPENDS ${file_deps} allocpipe-smoke allocpipe-smoke-probe "${ALLOCPIPE_SMOKE_SCRIPT}"
                 ${S_DEPENDS}
         COMMENT "Smoke-testing ${S_ID}: ${S_LIBRARY}"
         VERBATIM)
-    add_custom_target(smoke-${S_ID} DEPENDS "${stamp}")
+    add_custom_target(smoke-${S_ID} DEPENDS "${checked}")
     set_property(GLOBAL APPEND PROPERTY ALLOCPIPE_SMOKE_STAMPS "${stamp}")
     set_property(GLOBAL APPEND PROPERTY ALLOCPIPE_SMOKE_TARGETS smoke-${S_ID})
 endfunction()

@@ -68,9 +68,16 @@ function(allocpipe_add_library id)
   set(plan_file "${CMAKE_BINARY_DIR}/plans/${id}.cmake")
   file(GENERATE OUTPUT "${plan_file}" CONTENT "${plan}")
 
+  # The status file is the one output, written last in both outcomes (BUILT,
+  # or NOT BUILT with ALLOC_MISSING_SOURCE=SKIP). The library and manifest
+  # are deliberately not declared as outputs: a skipped library never
+  # exists, and Ninja would re-run a rule with a missing output on every
+  # build (a network attempt and a screen of warnings each time). Rules that
+  # consume a library depend on its status file instead. Retry a skipped
+  # source with the `retry-missing` target, or when its recipe or hash
+  # file changes.
   add_custom_command(
     OUTPUT "${status}"
-    BYPRODUCTS "${library}" "${manifest}"
     COMMAND "${CMAKE_COMMAND}" "-DPLAN=${plan_file}" -P "${PROJECT_SOURCE_DIR}/cmake/BuildLibrary.cmake"
     DEPENDS "${plan_file}" "${ALLOC_${recipe}_RECIPE_FILE}" "${ALLOC_${recipe}_HASH_FILE}" ${ALLOC_${recipe}_PATCHES}
             "${PROJECT_SOURCE_DIR}/cmake/BuildLibrary.cmake" "${PROJECT_SOURCE_DIR}/cmake/LogTail.cmake"
@@ -90,3 +97,11 @@ function(allocpipe_add_library id)
   install(FILES "${manifest}" DESTINATION "${ALLOC_LIBDIR}" COMPONENT ${id} OPTIONAL)
 endfunction()
 
+# `cmake --build <dir> --target retry-missing`: forget every NOT BUILT status
+# so the next build tries those sources again (nothing else is touched).
+function(allocpipe_add_retry_missing)
+  add_custom_target(retry-missing
+    COMMAND "${CMAKE_COMMAND}" "-DSTATUS_DIR=${ALLOC_STATUS_DIR}" -P "${PROJECT_SOURCE_DIR}/cmake/RetryMissing.cmake"
+    COMMENT "Forgetting skipped sources; the next build tries them again"
+    VERBATIM)
+endfunction()
