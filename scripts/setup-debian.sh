@@ -40,4 +40,5 @@ apt-get install -y -q --no-install-recommends \
   build-essential cmake ninja-build pkg-config patch python3 ca-certificates dpkg-dev \
   librsvg2-bin fonts-dejavu-core lintian apt-utils gnupg gpgv binutils file xz-utils \
   zlib1g-dev libbz2-dev liblzma-dev libzstd-dev clang-14 libclang-rt-14-dev \
-  libcurl4-openssl-dev libssl-dev libarchive-dev libgtest-dev googletest git
+  libcurl4-openssl-dev libssl-dev libarchive-dev libgtest-dev googletest git \
+  autoconf automake libtool
