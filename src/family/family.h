@@ -52,6 +52,14 @@ const Family* serving();
 // ("5.3.1-0-g..." is 5.3.1; "2.10" is not 2.1).
 bool version_matches(const std::string& expected, const std::string& answer);
 
+// Data of the family folder <families_dir()>/<family>/, for tools that run a
+// library outside the superbuild (the benchmark's Debian arms):
+//   the path of its secure.txt, or "" when the family has no secure variant;
+//   the KNOWN_DEVIATIONS of <version>.recipe, or none when there is no such
+//   recipe (a version nobody measured is checked strictly).
+std::string secure_expectations(const std::string& family);
+std::vector<std::string> known_deviations(const std::string& family, const std::string& version);
+
 // dlsym(RTLD_DEFAULT, name) as a function pointer.
 void* find_symbol(const char* name);
 template <typename F>

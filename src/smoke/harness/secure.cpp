@@ -135,6 +135,20 @@ std::string mapping_ratio(const Options& o, const std::string& library) {
     return "mappings: not measured (" + run.process.status_text(o.timeout_seconds) + ")";
 }
 
+// What the child said instead of the expected report: the line with the
+// report's "key" (the text up to its last ':', e.g. "secure level:"), so
+// "secure level: 0" is shown, or that there was no such line at all.
+std::string what_was_reported(const std::string& err, const Protection& p) {
+    const auto colon = p.report.rfind(':');
+    if (colon == std::string::npos || colon + 1 >= p.report.size()) return "no detection";
+    const std::string key = p.report.substr(0, colon + 1);
+    const std::string line = line_containing(err, key);
+    if (line.empty()) {
+        return p.args[0] == "noop" ? "no '" + key.substr(0, key.size() - 1) + "' line" : "no detection";
+    }
+    return "'" + line + "' instead";
+}
+
 }  // namespace
 
 CheckOutcome secure_check(const Options& o) {
@@ -157,7 +171,8 @@ CheckOutcome secure_check(const Options& o) {
             out.children.push_back(obs.run.log(o.timeout_seconds));
         } else if (!obs.detected) {
             out.fail(p.name + ": '" + p.report + "' reported after " + p.operation,
-                     "no detection (child " + status + ")", p.args.back());
+                     what_was_reported(obs.run.process.err, p) + " (child " + status + ")",
+                     p.args.back());
             out.children.push_back(obs.run.log(o.timeout_seconds));
         } else {
             ++out.subchecks_passed;
