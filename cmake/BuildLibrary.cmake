@@ -1,7 +1,8 @@
 # Script mode (cmake -DPLAN=<plan> -P BuildLibrary.cmake): fetch, verify,
 # patch and build one library id, then publish <lib>.so and its manifest.
-# The family-specific part (how to configure and build mimalloc or jemalloc)
-# is the builder included below; everything else is shared.
+# The family-specific part (which options, which library file) is the
+# family's builder.cmake (recipes/<family>/), written on the shared layer in
+# cmake/builders/; everything else is shared.
 cmake_minimum_required(VERSION 3.25)
 include("${PLAN}")
 
@@ -9,17 +10,13 @@ function(say message)
   message(STATUS "[${ID}] ${message}")
 endfunction()
 
+include("${CMAKE_CURRENT_LIST_DIR}/LogTail.cmake")
+
 # Runs a command with its output in <log>; on failure prints the log's tail.
 function(run_logged step log)
   execute_process(COMMAND ${ARGN} OUTPUT_FILE "${log}" ERROR_FILE "${log}" RESULT_VARIABLE rc WORKING_DIRECTORY "${BUILD_DIR}")
   if(NOT rc STREQUAL "0")
-    file(STRINGS "${log}" lines)
-    list(LENGTH lines count)
-    if(count GREATER 40)
-      math(EXPR first "${count} - 40")
-      list(SUBLIST lines ${first} 40 lines)
-    endif()
-    list(JOIN lines "\n    " tail)
+    allocpipe_log_tail("${log}" 40 tail)
     message(FATAL_ERROR "[${ID}] ${step} failed (${rc}); full log: ${log}\n    ${tail}")
   endif()
 endfunction()
@@ -91,6 +88,9 @@ endforeach()
 # 3. The family-specific build: sets BUILT_LIBRARY and BUILD_OPTIONS.
 # Paths are mapped so the binaries do not record this build tree.
 set(PREFIX_MAP "-ffile-prefix-map=${SRC_DIR}=/usr/src/${ID} -ffile-prefix-map=${BUILD_DIR}=/usr/src/${ID}/build")
+foreach(layer IN LISTS BUILDER_LAYERS)
+  include("${layer}")
+endforeach()
 include("${BUILDER}")
 say("build ${VARIANT} variant")
 allocpipe_build()
@@ -136,6 +136,7 @@ json_set(license "${LICENSE}")
 json_list(license_files "${PINS}")
 json_list(patches "${applied}")
 json_list(configure_options "${BUILD_OPTIONS}")
+json_list(environment_variables "${ENVIRONMENT}")
 json_set(compiler "${COMPILER_ID}")
 file(WRITE "${MANIFEST}.tmp" "${json}\n")
 file(COPY_FILE "${BUILT_LIBRARY}" "${LIBRARY}.tmp")

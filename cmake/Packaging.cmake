@@ -109,6 +109,10 @@ function(allocpipe_finish_packaging)
     foreach(key DESCRIPTION HOMEPAGE LICENSE LICENSE_FILES)
       _alloc_pkg_line(data ALLOC_PKG_${id}_${key} "${ALLOC_${recipe}_${key}}")
     endforeach()
+    # What the variant is: the family folder's text (checked by Recipes.cmake
+    # at configure time).
+    allocpipe_family_dir(${ALLOC_${id}_ALLOCATOR} family_dir)
+    _alloc_pkg_line(data ALLOC_PKG_${id}_VARIANT_FILE "${family_dir}/package-${ALLOC_${id}_VARIANT}.txt")
     set(pins "")
     foreach(license IN LISTS ALLOC_${recipe}_LICENSE_FILES)
       list(APPEND pins "${license}=${ALLOC_${recipe}_HASH_${license}}")

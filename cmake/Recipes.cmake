@@ -1,21 +1,46 @@
-# Reads the recipe data (recipes/<allocator>/<version>.recipe + .hash) and
-# defines the library ids. Recipes are data: every rule about what a recipe
-# may say lives here, once.
+# Reads the recipe data and defines the library ids. Recipes are data: every
+# rule about what a recipe may say lives here, once.
 #
-# After allocpipe_load_recipes(), for each id:
+# One folder per allocator family, <ALLOC_RECIPES_DIR>/<family>/, holds
+# everything family-specific (see README "Recipes are data"):
+#   family.conf        family-wide recipe defaults (${VERSION} templates) and
+#                      ENVIRONMENT, the variables that configure the allocator
+#   builder.cmake      allocpipe_build(), on the shared layer cmake/builders/
+#   identity.cpp       how to ask it its version and whether it owns a block
+#                      (compiled into the smoke probe and the bench workload)
+#   secure.txt         the protections its secure variant must show (only for
+#                      a family with a secure variant)
+#   package-<variant>.txt  what each variant is, for the Debian packages
+#   upstream.cmake     how its own test suite runs against our libraries
+#   <version>.recipe + <version>.hash   one version: its version, Debian
+#                      source, known deviations, and every pinned hash
+#
+# After allocpipe_load_recipes():
+#   ALLOC_FAMILIES                all families, sorted; ALLOC_FAMILY_<f>_DIR, _ENVIRONMENT
 #   ALLOC_IDS                     all ids, sorted
 #   ALLOC_<id>_ALLOCATOR/VERSION/VARIANT/LIBRARY/MANIFEST/RECIPE/HASHFILE
 #   ALLOC_<recipe>_<KEY>          recipe values, <recipe> = <allocator>-<version>
 
-set(_ALLOC_RECIPE_KEYS VERSION SOURCE URL DEBIAN_SOURCE DEBIAN_FILE LICENSE LICENSE_FILES VARIANTS HOMEPAGE DESCRIPTION)
+# Keys a recipe may set; family.conf may set the defaultable ones and the
+# family-only ones. VERSION, KNOWN_DEVIATIONS and UPSTREAM_COMMIT belong to
+# one version: a new version never inherits another's deviations.
+set(_ALLOC_DEFAULTABLE_KEYS SOURCE URL DEBIAN_SOURCE DEBIAN_FILE LICENSE LICENSE_FILES VARIANTS HOMEPAGE DESCRIPTION)
+set(_ALLOC_VERSION_KEYS VERSION KNOWN_DEVIATIONS UPSTREAM_COMMIT)
+set(_ALLOC_FAMILY_KEYS ENVIRONMENT)
+set(_ALLOC_RECIPE_KEYS ${_ALLOC_VERSION_KEYS} ${_ALLOC_DEFAULTABLE_KEYS})
+set(_ALLOC_NONE "")
 set(_ALLOC_RECIPE_REQUIRED VERSION SOURCE URL LICENSE LICENSE_FILES VARIANTS HOMEPAGE DESCRIPTION)
+set(_ALLOC_FAMILY_FILES family.conf builder.cmake identity.cpp upstream.cmake)
+# The api subchecks a version may list as KNOWN_DEVIATIONS (src/smoke).
+set(_ALLOC_DEVIATIONS malloc.impossible calloc.overflow realloc.impossible reallocarray.overflow)
 
 function(_alloc_recipe_error file line message)
   message(FATAL_ERROR "${file}:${line}: ${message}")
 endfunction()
 
 # KEY = value lines; '#' starts a comment line. Values may hold spaces.
-function(_alloc_parse_recipe file prefix)
+# <keys_var>/<required_var>: names of the lists of allowed and required keys.
+function(_alloc_parse_recipe file prefix keys_var required_var)
   file(STRINGS "${file}" lines)
   set(n 0)
   set(seen "")
@@ -29,8 +54,8 @@ function(_alloc_parse_recipe file prefix)
     endif()
     set(key "${CMAKE_MATCH_1}")
     set(value "${CMAKE_MATCH_2}")
-    if(NOT key IN_LIST _ALLOC_RECIPE_KEYS)
-      string(REPLACE ";" ", " known "${_ALLOC_RECIPE_KEYS}")
+    if(NOT key IN_LIST ${keys_var})
+      string(REPLACE ";" ", " known "${${keys_var}}")
       _alloc_recipe_error("${file}" ${n} "unknown key '${key}' (expected one of: ${known})")
     endif()
     if(key IN_LIST seen)
@@ -39,7 +64,8 @@ function(_alloc_parse_recipe file prefix)
     list(APPEND seen ${key})
     set(${prefix}_${key} "${value}" PARENT_SCOPE)
   endforeach()
-  foreach(key IN LISTS _ALLOC_RECIPE_REQUIRED)
+  set(${prefix}_KEYS_SET "${seen}" PARENT_SCOPE)
+  foreach(key IN LISTS ${required_var})
     if(NOT key IN_LIST seen)
       message(FATAL_ERROR "${file}: required key '${key}' is missing")
     endif()
@@ -78,14 +104,65 @@ function(_alloc_require_hash recipe hashfile name)
   endif()
 endfunction()
 
-macro(_alloc_export_recipe recipe)
-  foreach(key IN LISTS _ALLOC_RECIPE_KEYS ITEMS HASHED PATCHES RECIPE_FILE HASH_FILE ALLOCATOR)
-    set(ALLOC_${recipe}_${key} "${ALLOC_${recipe}_${key}}" PARENT_SCOPE)
+# Copies <prefix>_<key> for each key, and <prefix>_<sub>_<name> for each
+# name in the list <prefix>_<names>, to the caller's parent scope.
+macro(_alloc_export prefix keys sub names)
+  foreach(key IN LISTS ${keys})
+    set(${prefix}_${key} "${${prefix}_${key}}" PARENT_SCOPE)
   endforeach()
-  foreach(name IN LISTS ALLOC_${recipe}_HASHED)
-    set(ALLOC_${recipe}_HASH_${name} "${ALLOC_${recipe}_HASH_${name}}" PARENT_SCOPE)
+  foreach(name IN LISTS ${prefix}_${names})
+    set(${prefix}_${sub}_${name} "${${prefix}_${sub}_${name}}" PARENT_SCOPE)
   endforeach()
 endmacro()
+
+set(_ALLOC_FAMILY_EXPORTS DIR ENVIRONMENT DEFAULTS)
+set(_ALLOC_RECIPE_EXPORTS ${_ALLOC_RECIPE_KEYS} HASHED PATCHES RECIPE_FILE HASH_FILE ALLOCATOR)
+macro(_alloc_export_recipe recipe)
+  _alloc_export(ALLOC_${recipe} _ALLOC_RECIPE_EXPORTS HASH HASHED)
+endmacro()
+
+# <family>/family.conf: defaults for its recipes plus family-only keys.
+# Checks that the folder holds every file a family needs; the error names the
+# family and the folder.
+function(_alloc_load_family family)
+  set(dir "${ALLOC_RECIPES_DIR}/${family}")
+  if(NOT family MATCHES "^[a-z][a-z0-9]*$")
+    message(FATAL_ERROR "${dir}: allocator family folders are named with lowercase letters and digits, got '${family}'")
+  endif()
+  foreach(name IN LISTS _ALLOC_FAMILY_FILES)
+    if(NOT EXISTS "${dir}/${name}")
+      message(FATAL_ERROR "allocator family '${family}': ${dir}/${name} is missing "
+                          "(a family folder holds ${_ALLOC_FAMILY_FILES}; see README 'Recipes are data')")
+    endif()
+  endforeach()
+  set(keys ${_ALLOC_DEFAULTABLE_KEYS} ${_ALLOC_FAMILY_KEYS})
+  set(none "")
+  _alloc_parse_recipe("${dir}/family.conf" _fam keys none)
+  foreach(key IN LISTS _fam_KEYS_SET)
+    set(ALLOC_FAMILY_${family}_DEFAULT_${key} "${_fam_${key}}" PARENT_SCOPE)
+  endforeach()
+  set(ALLOC_FAMILY_${family}_DEFAULTS "${_fam_KEYS_SET}" PARENT_SCOPE)
+  string(REGEX REPLACE "[ \t]+" ";" environment "${_fam_ENVIRONMENT}")
+  foreach(name IN LISTS environment)
+    if(NOT name MATCHES "^[A-Za-z_][A-Za-z0-9_]*\\*?$")
+      message(FATAL_ERROR "${dir}/family.conf: ENVIRONMENT entry '${name}' is not a variable name (or prefix ending in *)")
+    endif()
+  endforeach()
+  set(ALLOC_FAMILY_${family}_ENVIRONMENT "${environment}" PARENT_SCOPE)
+  set(ALLOC_FAMILY_${family}_DIR "${dir}" PARENT_SCOPE)
+  file(GLOB family_files LIST_DIRECTORIES false "${dir}/*.conf" "${dir}/*.txt" "${dir}/*.cmake")
+  set_property(DIRECTORY "${PROJECT_SOURCE_DIR}" APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${dir}" ${family_files})
+endfunction()
+
+# The family folder of <family>, or a configure error naming the folder it
+# should have (for the smoke gate, packaging, the benchmark and the tests).
+function(allocpipe_family_dir family out_var)
+  if(NOT DEFINED ALLOC_FAMILY_${family}_DIR)
+    message(FATAL_ERROR "unknown allocator family '${family}': no family folder ${ALLOC_RECIPES_DIR}/${family}/ "
+                        "(known: ${ALLOC_FAMILIES}; see README 'Recipes are data')")
+  endif()
+  set(${out_var} "${ALLOC_FAMILY_${family}_DIR}" PARENT_SCOPE)
+endfunction()
 
 function(_alloc_load_recipe file)
   get_filename_component(allocator_dir "${file}" DIRECTORY)
@@ -94,18 +171,34 @@ function(_alloc_load_recipe file)
   set(recipe "${allocator}-${version}")
   set(hashfile "${allocator_dir}/${version}.hash")
   if(NOT allocator MATCHES "^[a-z][a-z0-9]*$" OR NOT version MATCHES "^[0-9]+(\\.[0-9]+)+$")
-    message(FATAL_ERROR "${file}: recipe files are named recipes/<allocator>/<x.y.z>.recipe (lowercase allocator)")
-  endif()
-  if(NOT EXISTS "${PROJECT_SOURCE_DIR}/cmake/builders/${allocator}.cmake")
-    message(FATAL_ERROR "${file}: no builder cmake/builders/${allocator}.cmake for allocator '${allocator}'")
+    message(FATAL_ERROR "${file}: recipe files are named recipes/<allocator>/<x.y[.z]>.recipe (lowercase allocator)")
   endif()
   if(NOT EXISTS "${hashfile}")
     message(FATAL_ERROR "${file}: its hash file ${hashfile} is missing")
   endif()
-  _alloc_parse_recipe("${file}" ALLOC_${recipe})
+  _alloc_parse_recipe("${file}" ALLOC_${recipe} _ALLOC_RECIPE_KEYS _ALLOC_NONE)
+  # Family defaults for what the recipe does not say, ${VERSION} filled in.
+  foreach(key IN LISTS ALLOC_FAMILY_${allocator}_DEFAULTS)
+    if(key IN_LIST _ALLOC_DEFAULTABLE_KEYS AND NOT key IN_LIST ALLOC_${recipe}_KEYS_SET)
+      set(ALLOC_${recipe}_${key} "${ALLOC_FAMILY_${allocator}_DEFAULT_${key}}")
+    endif()
+  endforeach()
+  foreach(key IN LISTS _ALLOC_DEFAULTABLE_KEYS)
+    if(DEFINED ALLOC_${recipe}_${key})
+      string(REPLACE "\${VERSION}" "${version}" ALLOC_${recipe}_${key} "${ALLOC_${recipe}_${key}}")
+      if(ALLOC_${recipe}_${key} MATCHES "\\\$\\{")
+        message(FATAL_ERROR "${file}: ${key} = '${ALLOC_${recipe}_${key}}': only \${VERSION} may be substituted")
+      endif()
+    endif()
+  endforeach()
+  foreach(key IN LISTS _ALLOC_RECIPE_REQUIRED)
+    if(NOT DEFINED ALLOC_${recipe}_${key})
+      message(FATAL_ERROR "${file}: required key '${key}' is missing (and ${allocator_dir}/family.conf has no default)")
+    endif()
+  endforeach()
   _alloc_parse_hashes("${hashfile}" ALLOC_${recipe})
   set(ALLOC_${recipe}_ALLOCATOR "${allocator}")
-  foreach(list_key VARIANTS LICENSE_FILES)
+  foreach(list_key VARIANTS LICENSE_FILES KNOWN_DEVIATIONS)
     string(REGEX REPLACE "[ \t]+" ";" ALLOC_${recipe}_${list_key} "${ALLOC_${recipe}_${list_key}}")
   endforeach()
   set(ALLOC_${recipe}_RECIPE_FILE "${file}")
@@ -118,7 +211,29 @@ function(_alloc_load_recipe file)
     if(NOT variant MATCHES "^(normal|secure)$")
       message(FATAL_ERROR "${file}: VARIANTS may list 'normal' and 'secure', got '${variant}'")
     endif()
+    # What the variant is, for the packages: checked now, not when `deb` runs.
+    set(text "${allocator_dir}/package-${variant}.txt")
+    if(NOT EXISTS "${text}")
+      message(FATAL_ERROR "${file}: variant '${variant}' needs ${text} saying what the ${variant} variant of ${allocator} is (for its Debian package)")
+    endif()
+    file(READ "${text}" words)
+    string(STRIP "${words}" words)
+    if(words STREQUAL "" OR words MATCHES "@")
+      message(FATAL_ERROR "${text}: expected a non-empty paragraph of plain text (no '@', which the package templates substitute)")
+    endif()
   endforeach()
+  if("secure" IN_LIST ALLOC_${recipe}_VARIANTS AND NOT EXISTS "${allocator_dir}/secure.txt")
+    message(FATAL_ERROR "${file}: variant 'secure' needs ${allocator_dir}/secure.txt, the protections the smoke gate must see")
+  endif()
+  foreach(deviation IN LISTS ALLOC_${recipe}_KNOWN_DEVIATIONS)
+    if(NOT deviation IN_LIST _ALLOC_DEVIATIONS)
+      message(FATAL_ERROR "${file}: KNOWN_DEVIATIONS lists '${deviation}', expected some of: ${_ALLOC_DEVIATIONS}")
+    endif()
+  endforeach()
+  string(LENGTH "${ALLOC_${recipe}_UPSTREAM_COMMIT}" commit_length)
+  if(DEFINED ALLOC_${recipe}_UPSTREAM_COMMIT AND NOT (ALLOC_${recipe}_UPSTREAM_COMMIT MATCHES "^[0-9a-f]+$" AND commit_length EQUAL 40))
+    message(FATAL_ERROR "${file}: UPSTREAM_COMMIT = '${ALLOC_${recipe}_UPSTREAM_COMMIT}': expected a full 40-digit git commit hash")
+  endif()
   if(NOT ALLOC_${recipe}_URL MATCHES "^https?://")
     message(FATAL_ERROR "${file}: URL '${ALLOC_${recipe}_URL}' must be an http(s) URL")
   endif()
@@ -151,6 +266,18 @@ function(_alloc_load_recipe file)
 endfunction()
 
 function(allocpipe_load_recipes)
+  file(GLOB family_dirs LIST_DIRECTORIES true "${ALLOC_RECIPES_DIR}/*")
+  set(families "")
+  foreach(dir IN LISTS family_dirs)
+    if(IS_DIRECTORY "${dir}")
+      get_filename_component(family "${dir}" NAME)
+      _alloc_load_family(${family})
+      list(APPEND families ${family})
+      _alloc_export(ALLOC_FAMILY_${family} _ALLOC_FAMILY_EXPORTS DEFAULT DEFAULTS)
+    endif()
+  endforeach()
+  list(SORT families)
+  set(ALLOC_FAMILIES "${families}" PARENT_SCOPE)
   file(GLOB recipe_files "${ALLOC_RECIPES_DIR}/*/*.recipe")
   if(NOT recipe_files)
     message(FATAL_ERROR "ALLOC_RECIPES_DIR='${ALLOC_RECIPES_DIR}': no <allocator>/<version>.recipe files found")

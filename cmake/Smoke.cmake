@@ -3,27 +3,34 @@
 # Include once from the top-level CMakeLists.txt (it adds src/smoke itself if
 # add_subdirectory(src/smoke) has not been done before):
 #
-#   allocpipe_add_smoke(ID <id> LIBRARY <abs path> ALLOCATOR <mimalloc|jemalloc>
-#                       VERSION <x.y.z> VARIANT <normal|secure>
-#                       [TWIN <abs path of the normal twin library>]
+#   allocpipe_add_smoke(ID <id> LIBRARY <abs path> ALLOCATOR <family>
+#                       VERSION <x.y[.z]> VARIANT <normal|secure>
+#                       [TWIN <abs path of the normal twin library> [TWIN_STATUS <its status file>]]
 #                       [DEPENDS <target>...]
 #                       [NOT_BUILT_STATUS <status file>]
 #                       [ALLOW_MISSING_ENOMEM <subcheck>... | NONE])
 #       ctest tests smoke.<id>.<check> (LABELS smoke;<id>) for the checks
 #       identity, api, threads, secure (secure variant only), real-program;
-#       for a normal variant also smoke.<id>.renamed-as-secure (LABELS
+#       for a normal variant of a family with a secure.txt also smoke.<id>.renamed-as-secure (LABELS
 #       smoke;<id>;selftest): the library copied to a "-secure" name must be
 #       rejected by the harness with --variant secure (identity passes, the
 #       secure check must fail with "saw no detection").
 #       Build-time gate: ${CMAKE_BINARY_DIR}/smoke/<id>.passed, written by the
 #       harness (temporary name, then rename) only when every check passed;
-#       target smoke-<id> builds it. The stamp is appended to the global
+#       target smoke-<id> runs it. The rule's output is <id>.checked (written
+#       after the harness succeeded, also when the library was deliberately
+#       not built), so a skipped library is reported once, not on every build. The stamp is appended to the global
 #       property ALLOCPIPE_SMOKE_STAMPS, the target to ALLOCPIPE_SMOKE_TARGETS.
 #       ALLOW_MISSING_ENOMEM: api subchecks (malloc.impossible, calloc.overflow,
 #       realloc.impossible, reallocarray.overflow) whose failure may leave errno
-#       unset; reported as "known deviation", never silently. Default: the
-#       known upstream gaps of the allocator (see _allocpipe_smoke_enomem_gaps);
-#       NONE makes every errno check strict.
+#       unset; reported as "known deviation", never silently. Default (and
+#       NONE): every errno check strict. allocpipe_smoke_library() passes the
+#       version recipe's KNOWN_DEVIATIONS: deviations belong to one version,
+#       a new version does not inherit them.
+#       ALLOCATOR is a family folder of cmake/Recipes.cmake (an unknown one
+#       is an error naming the folder); a secure variant is checked against
+#       that folder's secure.txt, and every child's environment is scrubbed
+#       of every family's ENVIRONMENT variables.
 #       NOT_BUILT_STATUS: the superbuild's <id>.status. If the library is
 #       absent and that file starts with "NOT BUILT", the tests are reported
 #       as skipped (ctest "Not Run", with the reason) and the gate prints
@@ -66,27 +73,35 @@ endif()
 
 file(MAKE_DIRECTORY "${CMAKE_BINARY_DIR}/smoke")
 
-# Allocation failures that return NULL without setting errno to ENOMEM in the
-# pinned upstream versions:
-#   mimalloc 2.0.9 - 3.0.1: calloc overflow (all), malloc/realloc of an
-#     impossible size (2.1.x), upstream issue microsoft/mimalloc#1135;
-#   jemalloc 5.3.0: realloc (fixed after 5.3.0 by jemalloc/jemalloc#2620).
-function(_allocpipe_smoke_enomem_gaps allocator out_var)
-    if(allocator STREQUAL "mimalloc")
-        set(${out_var} malloc.impossible calloc.overflow realloc.impossible PARENT_SCOPE)
-    else()
-        set(${out_var} realloc.impossible PARENT_SCOPE)
-    endif()
+# Every family's ENVIRONMENT (cmake/Recipes.cmake): scrubbed from every
+# child, whatever family is under test.
+function(_allocpipe_smoke_scrub_args out_var)
+    set(args "")
+    foreach(family IN LISTS ALLOC_FAMILIES)
+        foreach(name IN LISTS ALLOC_FAMILY_${family}_ENVIRONMENT)
+            list(APPEND args --scrub-env "${name}")
+        endforeach()
+    endforeach()
+    set(${out_var} "${args}" PARENT_SCOPE)
 endfunction()
 
 # Harness arguments shared by the tests and the gate of one library.
 function(_allocpipe_smoke_common_args out_var library allocator version variant twin allow
                                       not_built_status)
+    allocpipe_family_dir(${allocator} family_dir)
+    _allocpipe_smoke_scrub_args(scrub)
     set(args
         --library "${library}" --allocator "${allocator}" --version "${version}"
         --variant "${variant}"
         --probe "$<TARGET_FILE:allocpipe-smoke-probe>"
-        --script "${ALLOCPIPE_SMOKE_SCRIPT}")
+        --script "${ALLOCPIPE_SMOKE_SCRIPT}" ${scrub})
+    if(variant STREQUAL "secure")
+        if(NOT EXISTS "${family_dir}/secure.txt")
+            message(FATAL_ERROR "smoke: ${allocator} ${version} secure: the family has no ${family_dir}/secure.txt "
+                                "listing the protections its secure variant must show")
+        endif()
+        list(APPEND args --secure-expectations "${family_dir}/secure.txt")
+    endif()
     if(not_built_status)
         list(APPEND args --not-built-status "${not_built_status}")
     endif()
@@ -103,7 +118,7 @@ function(_allocpipe_smoke_common_args out_var library allocator version variant 
 endfunction()
 
 function(allocpipe_add_smoke)
-    cmake_parse_arguments(PARSE_ARGV 0 S "" "ID;LIBRARY;ALLOCATOR;VERSION;VARIANT;TWIN;NOT_BUILT_STATUS"
+    cmake_parse_arguments(PARSE_ARGV 0 S "" "ID;LIBRARY;ALLOCATOR;VERSION;VARIANT;TWIN;TWIN_STATUS;NOT_BUILT_STATUS"
                           "DEPENDS;ALLOW_MISSING_ENOMEM")
     set(where "allocpipe_add_smoke(${S_ID})")
     if(S_UNPARSED_ARGUMENTS)
@@ -120,11 +135,9 @@ function(allocpipe_add_smoke)
     if(NOT IS_ABSOLUTE "${S_LIBRARY}")
         message(FATAL_ERROR "${where}: LIBRARY must be an absolute path, got '${S_LIBRARY}'")
     endif()
-    if(NOT S_ALLOCATOR MATCHES "^(mimalloc|jemalloc)$")
-        message(FATAL_ERROR "${where}: ALLOCATOR must be mimalloc or jemalloc, got '${S_ALLOCATOR}'")
-    endif()
-    if(NOT S_VERSION MATCHES "^[0-9]+\\.[0-9]+\\.[0-9]+$")
-        message(FATAL_ERROR "${where}: VERSION must be x.y.z, got '${S_VERSION}'")
+    allocpipe_family_dir(${S_ALLOCATOR} family_dir)  # an unknown family is an error naming its folder
+    if(NOT S_VERSION MATCHES "^[0-9]+(\\.[0-9]+)+$")
+        message(FATAL_ERROR "${where}: VERSION must be x.y or x.y.z, got '${S_VERSION}'")
     endif()
     if(NOT S_VARIANT MATCHES "^(normal|secure)$")
         message(FATAL_ERROR "${where}: VARIANT must be normal or secure, got '${S_VARIANT}'")
@@ -139,12 +152,10 @@ function(allocpipe_add_smoke)
         message(FATAL_ERROR "${where}: add_subdirectory(src/smoke) must come before")
     endif()
 
-    if("ALLOW_MISSING_ENOMEM" IN_LIST S_KEYWORDS_MISSING_VALUES OR S_ALLOW_MISSING_ENOMEM STREQUAL "NONE")
+    if(NOT DEFINED S_ALLOW_MISSING_ENOMEM OR S_ALLOW_MISSING_ENOMEM STREQUAL "NONE")
         set(allow "")
-    elseif(DEFINED S_ALLOW_MISSING_ENOMEM)
-        set(allow ${S_ALLOW_MISSING_ENOMEM})
     else()
-        _allocpipe_smoke_enomem_gaps(${S_ALLOCATOR} allow)
+        set(allow ${S_ALLOW_MISSING_ENOMEM})
     endif()
 
     _allocpipe_smoke_common_args(common "${S_LIBRARY}" ${S_ALLOCATOR} ${S_VERSION} ${S_VARIANT}
@@ -164,8 +175,9 @@ function(allocpipe_add_smoke)
             LABELS "smoke;${S_ID}" TIMEOUT 900 SKIP_RETURN_CODE 77)
     endforeach()
 
-    # A normal build renamed as secure must be rejected by the secure check.
-    if(S_VARIANT STREQUAL "normal")
+    # A normal build renamed as secure must be rejected by the secure check
+    # (for a family that has a secure variant at all).
+    if(S_VARIANT STREQUAL "normal" AND EXISTS "${family_dir}/secure.txt")
         get_filename_component(name "${S_LIBRARY}" NAME)
         string(REGEX REPLACE "\\.so$" "-secure.so" renamed "${name}")
         if(renamed STREQUAL name)
@@ -187,20 +199,31 @@ function(allocpipe_add_smoke)
             SKIP_REGULAR_EXPRESSION "smoke: SKIPPED, no check ran")
     endif()
 
-    # Build-time gate: the stamp exists only if every check passed.
+    # Build-time gate: the stamp exists only if every check passed. The
+    # superbuild's status file (written after the library) stands for the
+    # library: a skipped library has no file, and a missing input would make
+    # Ninja re-run the gate on every build.
     set(stamp "${CMAKE_BINARY_DIR}/smoke/${S_ID}.passed")
-    set(file_deps "${S_LIBRARY}")
-    if(S_TWIN)
+    set(checked "${CMAKE_BINARY_DIR}/smoke/${S_ID}.checked")
+    if(S_NOT_BUILT_STATUS)
+        set(file_deps "${S_NOT_BUILT_STATUS}")
+    else()
+        set(file_deps "${S_LIBRARY}")
+    endif()
+    if(S_TWIN_STATUS)
+        list(APPEND file_deps "${S_TWIN_STATUS}")
+    elseif(S_TWIN)
         list(APPEND file_deps "${S_TWIN}")
     endif()
     add_custom_command(
-        OUTPUT "${stamp}"
+        OUTPUT "${checked}"
         COMMAND allocpipe-smoke ${common} --check all --stamp "${stamp}" --not-built-exit 0
+        COMMAND "${CMAKE_COMMAND}" -E touch "${checked}"
         DEPENDS ${file_deps} allocpipe-smoke allocpipe-smoke-probe "${ALLOCPIPE_SMOKE_SCRIPT}"
                 ${S_DEPENDS}
         COMMENT "Smoke-testing ${S_ID}: ${S_LIBRARY}"
         VERBATIM)
-    add_custom_target(smoke-${S_ID} DEPENDS "${stamp}")
+    add_custom_target(smoke-${S_ID} DEPENDS "${checked}")
     set_property(GLOBAL APPEND PROPERTY ALLOCPIPE_SMOKE_STAMPS "${stamp}")
     set_property(GLOBAL APPEND PROPERTY ALLOCPIPE_SMOKE_TARGETS smoke-${S_ID})
 endfunction()
@@ -242,11 +265,18 @@ function(allocpipe_smoke_library id)
     if(ALLOC_${id}_VARIANT STREQUAL "secure")
         set(normal "${ALLOC_${id}_RECIPE}")
         if(normal IN_LIST ALLOC_SELECTED_IDS AND ALLOC_${normal}_VARIANT STREQUAL "normal")
-            list(APPEND extra ${normal} TWIN "${ALLOC_LIBS_DIR}/${ALLOC_${normal}_LIBRARY}")
+            list(APPEND extra ${normal} TWIN "${ALLOC_LIBS_DIR}/${ALLOC_${normal}_LIBRARY}"
+                 TWIN_STATUS "${ALLOC_STATUS_DIR}/${normal}.status")
         endif()
+    endif()
+    # Known deviations are the version recipe's, none by default.
+    set(deviations "${ALLOC_${ALLOC_${id}_RECIPE}_KNOWN_DEVIATIONS}")
+    if(deviations STREQUAL "")
+        set(deviations NONE)
     endif()
     allocpipe_add_smoke(ID ${id}
         LIBRARY "${ALLOC_LIBS_DIR}/${ALLOC_${id}_LIBRARY}"
+        ALLOW_MISSING_ENOMEM ${deviations}
         ALLOCATOR ${ALLOC_${id}_ALLOCATOR} VERSION ${ALLOC_${id}_VERSION}
         VARIANT ${ALLOC_${id}_VARIANT}
         NOT_BUILT_STATUS "${ALLOC_STATUS_DIR}/${id}.status"

@@ -4,6 +4,9 @@
 # rebuilds only its ids and an unchanged tree builds nothing.
 
 set(ALLOC_LIBS_DIR "${CMAKE_BINARY_DIR}/libs")
+# The shared builder layer (Buildroot's pkg-cmake / pkg-autotools).
+file(GLOB ALLOC_BUILDER_LAYERS "${PROJECT_SOURCE_DIR}/cmake/builders/*.cmake")
+list(SORT ALLOC_BUILDER_LAYERS)
 set(ALLOC_STATUS_DIR "${CMAKE_BINARY_DIR}/status")
 
 if(ALLOC_FETCHER)
@@ -36,7 +39,8 @@ function(allocpipe_add_library id)
       "GENERATOR;${CMAKE_GENERATOR}" "MAKE_PROGRAM;${CMAKE_MAKE_PROGRAM}" "JOBS;${ALLOC_JOBS}"
       "C_COMPILER;${CMAKE_C_COMPILER}" "CXX_COMPILER;${CMAKE_CXX_COMPILER}"
       "COMPILER_ID;${CMAKE_C_COMPILER_ID} ${CMAKE_C_COMPILER_VERSION}"
-      "BUILDER;${PROJECT_SOURCE_DIR}/cmake/builders/${allocator}.cmake")
+      "BUILDER;${ALLOC_FAMILY_${allocator}_DIR}/builder.cmake" "BUILDER_LAYERS;${ALLOC_BUILDER_LAYERS}"
+      "ENVIRONMENT;${ALLOC_FAMILY_${allocator}_ENVIRONMENT}")
     list(GET pair 0 name)
     list(SUBLIST pair 1 -1 value)
     _alloc_plan_line(plan ${name} "${value}")
@@ -45,6 +49,9 @@ function(allocpipe_add_library id)
     _alloc_plan_line(plan DEBIAN_SOURCE "${ALLOC_${recipe}_DEBIAN_SOURCE}")
     _alloc_plan_line(plan DEBIAN_FILE "${ALLOC_${recipe}_DEBIAN_FILE}")
     _alloc_plan_line(plan DEBIAN_SHA256 "${ALLOC_${recipe}_HASH_${ALLOC_${recipe}_DEBIAN_FILE}}")
+  endif()
+  if(NOT ALLOC_${recipe}_UPSTREAM_COMMIT STREQUAL "")
+    _alloc_plan_line(plan UPSTREAM_COMMIT "${ALLOC_${recipe}_UPSTREAM_COMMIT}")
   endif()
   set(pins "")
   foreach(license IN LISTS ALLOC_${recipe}_LICENSE_FILES)
@@ -61,12 +68,21 @@ function(allocpipe_add_library id)
   set(plan_file "${CMAKE_BINARY_DIR}/plans/${id}.cmake")
   file(GENERATE OUTPUT "${plan_file}" CONTENT "${plan}")
 
+  # The status file is the one output, written last in both outcomes (BUILT,
+  # or NOT BUILT with ALLOC_MISSING_SOURCE=SKIP). The library and manifest
+  # are deliberately not declared as outputs: a skipped library never
+  # exists, and Ninja would re-run a rule with a missing output on every
+  # build (a network attempt and a screen of warnings each time). Rules that
+  # consume a library depend on its status file instead. Retry a skipped
+  # source with the `retry-missing` target, or when its recipe or hash
+  # file changes.
   add_custom_command(
     OUTPUT "${status}"
-    BYPRODUCTS "${library}" "${manifest}"
     COMMAND "${CMAKE_COMMAND}" "-DPLAN=${plan_file}" -P "${PROJECT_SOURCE_DIR}/cmake/BuildLibrary.cmake"
     DEPENDS "${plan_file}" "${ALLOC_${recipe}_RECIPE_FILE}" "${ALLOC_${recipe}_HASH_FILE}" ${ALLOC_${recipe}_PATCHES}
-            "${PROJECT_SOURCE_DIR}/cmake/BuildLibrary.cmake" "${PROJECT_SOURCE_DIR}/cmake/builders/${allocator}.cmake"
+            "${PROJECT_SOURCE_DIR}/cmake/BuildLibrary.cmake" "${PROJECT_SOURCE_DIR}/cmake/LogTail.cmake"
+            "${ALLOC_FAMILY_${allocator}_DIR}/builder.cmake"
+            ${ALLOC_BUILDER_LAYERS}
     COMMENT "Fetching, verifying and building ${id}"
     VERBATIM)
   add_custom_target(${id} ALL DEPENDS "${status}")
@@ -79,4 +95,13 @@ function(allocpipe_add_library id)
   install(FILES "${library}" DESTINATION "${ALLOC_LIBDIR}" COMPONENT ${id}
           PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ OPTIONAL)
   install(FILES "${manifest}" DESTINATION "${ALLOC_LIBDIR}" COMPONENT ${id} OPTIONAL)
+endfunction()
+
+# `cmake --build <dir> --target retry-missing`: forget every NOT BUILT status
+# so the next build tries those sources again (nothing else is touched).
+function(allocpipe_add_retry_missing)
+  add_custom_target(retry-missing
+    COMMAND "${CMAKE_COMMAND}" "-DSTATUS_DIR=${ALLOC_STATUS_DIR}" -P "${PROJECT_SOURCE_DIR}/cmake/RetryMissing.cmake"
+    COMMENT "Forgetting skipped sources; the next build tries them again"
+    VERBATIM)
 endfunction()

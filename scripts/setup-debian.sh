@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what allocpipe needs to build and test on Debian 12, and enables
-# deb-src entries for Debian 12 (bookworm) and 13 (trixie) so the Debian
-# source packages can serve as the authenticated alternate source.
+# deb-src entries for Debian 12 (bookworm), 13 (trixie) and unstable (sid) so
+# the Debian source packages can serve as the authenticated alternate source
+# (unstable: jemalloc 5.3.1).
 # Idempotent: safe to run again. Needs root (re-runs itself with sudo).
 set -euo pipefail
 if [ "$(id -u)" != 0 ]; then exec sudo "$0" "$@"; fi
@@ -13,10 +14,10 @@ src_list=/etc/apt/sources.list.d/allocpipe-deb-src.sources
 uri=$("$(dirname "$0")/debian-archive-uri.sh") \
   || { echo "setup-debian: cannot derive deb-src entries without the machine's own Debian archive entry" >&2; exit 1; }
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-want=$(printf 'Types: deb-src\nURIs: %s\nSuites: bookworm trixie\nComponents: main\nSigned-By: %s\n' "$uri" "$keyring")
+want=$(printf 'Types: deb-src\nURIs: %s\nSuites: bookworm trixie sid\nComponents: main\nSigned-By: %s\n' "$uri" "$keyring")
 if [ ! -f "$src_list" ] || [ "$(cat "$src_list")" != "$want" ]; then
   printf '%s\n' "$want" > "$src_list.tmp" && mv "$src_list.tmp" "$src_list"
-  echo "setup-debian: wrote $src_list (deb-src for bookworm and trixie from $uri)"
+  echo "setup-debian: wrote $src_list (deb-src for bookworm, trixie and sid from $uri)"
 fi
 
 apt-get update -q
@@ -25,7 +26,7 @@ apt-get install -y -q --no-install-recommends \
   librsvg2-bin fonts-dejavu-core lintian apt-utils gnupg gpgv binutils file xz-utils \
   zlib1g-dev libbz2-dev liblzma-dev libzstd-dev clang-14 libclang-rt-14-dev \
   libcurl4-openssl-dev libssl-dev libarchive-dev libgtest-dev googletest git \
-  libsystemd-dev
+  libsystemd-dev autoconf automake libtool
 # The host tests (tests/host/container): a Debian 12 root booted with a real
 # systemd in a container, and the Ansible role run inside it.
 apt-get install -y -q --no-install-recommends \

@@ -21,6 +21,7 @@
 #include <stdexcept>
 
 #include "child.h"
+#include "family.h"
 #include "fsutil.h"
 
 namespace apq {
@@ -315,13 +316,6 @@ std::string extract_deb(const std::string& deb, const std::string& work, const s
   return dest;
 }
 
-// Known errno gaps of upstream versions, as in cmake/Smoke.cmake's
-// _allocpipe_smoke_enomem_gaps (microsoft/mimalloc#1135, jemalloc#2620).
-std::vector<std::string> enomem_gaps(const std::string& allocator) {
-  if (allocator == "mimalloc") return {"malloc.impossible", "calloc.overflow", "realloc.impossible"};
-  return {"realloc.impossible"};
-}
-
 // The candidate package version, checked step by step. Returns the reason it
 // cannot be measured, or "" with r.library set.
 std::string prepare(PrivateApt& apt, const DebianSettings& s, DebianResult& r) {
@@ -381,8 +375,9 @@ std::string prepare(PrivateApt& apt, const DebianSettings& s, DebianResult& r) {
   // The smoke gate's identity and api checks, against what the package says it is.
   const std::string family = banner.substr(0, banner.find(' '));
   const std::string upstream = upstream_version(r.version);
-  if (family != "mimalloc" && family != "jemalloc") {
-    return "the smoke gate checks mimalloc and jemalloc only; this library answers '" + banner + "'";
+  if (allocpipe::family::find(family) == nullptr) {
+    return "the smoke gate knows no family '" + family + "' (no folder " + allocpipe::family::families_dir() + "/" +
+           family + "/); this library answers '" + banner + "'";
   }
   // Identity must pass: otherwise the numbers would not belong to what the
   // package says it is. An api failure is reported loudly but the arm is still
@@ -391,7 +386,8 @@ std::string prepare(PrivateApt& apt, const DebianSettings& s, DebianResult& r) {
   auto smoke_check = [&](const std::string& check) {
     std::vector<std::string> argv{s.smoke, "--library", lib, "--allocator", family, "--version", upstream,
                                   "--variant", "normal", "--check", check};
-    for (const auto& g : enomem_gaps(family)) {
+    // The deviations recorded for this upstream version (its recipe), if any.
+    for (const auto& g : allocpipe::family::known_deviations(family, upstream)) {
       argv.push_back("--allow-missing-enomem");
       argv.push_back(g);
     }
@@ -415,15 +411,20 @@ std::string prepare(PrivateApt& apt, const DebianSettings& s, DebianResult& r) {
                       "); measured anyway, the workload uses only malloc/realloc/free: " + r.api_failure);
   }
   // Not a secure build: the secure check, run as if it were one, must find
-  // that the protections are missing.
-  const ToolRun sec = run_tool({s.smoke, "--library", lib, "--allocator", family, "--version", upstream, "--variant",
-                                "secure", "--check", "secure"},
-                               "", {}, s.log_dir + "/smoke-secure." + r.name + ".stderr");
-  write_file_atomic(s.log_dir + "/smoke-secure." + r.name + ".stdout", sec.out);
-  r.facts.push_back(sec.exit.exited_ok()
-                        ? "a SECURE build: the smoke gate's secure check found every protection"
-                        : "not a secure build: the smoke gate's secure check, run on it, finds the protections "
-                          "missing (" + sec.exit.describe() + ")");
+  // that the protections are missing (for a family that has a secure variant).
+  const std::string expectations = allocpipe::family::secure_expectations(family);
+  if (expectations.empty()) {
+    r.facts.push_back("not a secure build: " + family + " has no secure variant (no secure.txt in its family folder)");
+  } else {
+    const ToolRun sec = run_tool({s.smoke, "--library", lib, "--allocator", family, "--version", upstream, "--variant",
+                                  "secure", "--secure-expectations", expectations, "--check", "secure"},
+                                 "", {}, s.log_dir + "/smoke-secure." + r.name + ".stderr");
+    write_file_atomic(s.log_dir + "/smoke-secure." + r.name + ".stdout", sec.out);
+    r.facts.push_back(sec.exit.exited_ok()
+                          ? "a SECURE build: the smoke gate's secure check found every protection"
+                          : "not a secure build: the smoke gate's secure check, run on it, finds the protections "
+                            "missing (" + sec.exit.describe() + ")");
+  }
   r.library = lib;
   return "";
 }

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "child.h"
+#include "family.h"
 
 namespace apq {
 namespace {
@@ -147,8 +148,12 @@ RunRecord measure_run(const Arm& arm, const RunPlan& plan, const std::string& st
 }
 
 std::string probe_banner(const Arm& arm, const std::string& workload, const std::string& stderr_path) {
+  // Every family's start-up self-description (recipes/<family>/identity.cpp);
+  // which family the library is does not matter here.
   EnvList env = arm.env;
-  env.emplace_back("MIMALLOC_VERBOSE", "1");
+  for (const auto* family : allocpipe::family::all()) {
+    for (const auto& [name, value] : family->banner_env) env.emplace_back(name, value);
+  }
   std::string banner;
   {
     Child child({workload, "--probe"}, arm.library, env, stderr_path);
@@ -166,8 +171,11 @@ std::string probe_banner(const Arm& arm, const std::string& workload, const std:
   std::ifstream err(stderr_path);
   std::string line;
   while (std::getline(err, line)) {
-    const size_t at = line.find("secure level:");
-    if (at != std::string::npos) banner += ", " + line.substr(at);
+    for (const auto* family : allocpipe::family::all()) {
+      if (family->banner_marker == nullptr) continue;
+      const size_t at = line.find(family->banner_marker);
+      if (at != std::string::npos) banner += ", " + line.substr(at);
+    }
   }
   return banner.empty() ? "unknown" : banner;
 }

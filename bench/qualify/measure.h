@@ -52,8 +52,9 @@ std::map<std::string, std::string> parse_fields(const std::string& line);
 RunRecord measure_run(const Arm& arm, const RunPlan& plan, const std::string& stderr_path);
 
 // The allocator's own account of itself: the workload's --probe answer (via
-// mi_version / mallctl("version") / gnu_get_libc_version) plus mimalloc's
-// verbose "secure level" line when there is one.
+// the families' version queries or gnu_get_libc_version) plus the line a
+// family prints about itself at start-up (its banner_env / banner_marker,
+// e.g. mimalloc's "secure level").
 std::string probe_banner(const Arm& arm, const std::string& workload, const std::string& stderr_path);
 
 }  // namespace apq

@@ -6,7 +6,8 @@
 
 namespace apw {
 
-// "mimalloc 2.0.9 (mi_version=209)", "jemalloc 5.3.0-0-g54eaed1...",
+// "<family> <its version answer>" for a family of src/family (e.g.
+// "mimalloc 2.0.9 (mi_version=209)", "jemalloc 5.3.0-0-g54eaed1..."),
 // "glibc 2.36", or "unknown".
 std::string allocator_banner();
 

@@ -6,6 +6,7 @@
 # tarball that must fail, name both hashes and leave no library, and a
 # rebuild with a broken recipe over a good build, which must fail and leave
 # no library, manifest or BUILT status behind (packaging would ship them).
+# skipped (unservable) source that later builds do not retry until asked.
 # The "allocator" is a tiny mimalloc-shaped CMake project made here, so the
 # real mimalloc builder logic runs on it.
 set -euo pipefail
@@ -44,6 +45,8 @@ CM
 write_recipe() {  # version
   local v=$1
   mkdir -p recipes/mimalloc
+  # The real mimalloc family folder (builder, identity, texts) without its versions.
+  find "$source_dir/recipes/mimalloc" -maxdepth 1 -type f ! -name '*.recipe' ! -name '*.hash' -exec cp {} recipes/mimalloc/ \;
   cat > "recipes/mimalloc/$v.recipe" <<R
 # toy recipe for the end-to-end test
 VERSION       = $v
@@ -179,4 +182,16 @@ grep -q "sha256 mismatch: expected $bad, got $good" b5.rebuild.log || { cat b5.r
 for f in $published; do [ ! -e "$f" ] || fail "the failed rebuild left the previous build's $f in place"; done
 if grep -qs '^BUILT' b5/status/mimalloc-1.0.0.status; then fail "the failed rebuild left the status BUILT"; fi
 cp hash-1.0.0.good recipes/mimalloc/1.0.0.hash
+echo "== 7. a source no place serves, with SKIP: recorded once; the next build is a no-op (no fetch, no warning)"
+configure b6 "$work/cache-none" -DALLOC_OFFLINE=ON -DALLOC_BUILD="mimalloc-1.0.0" -DALLOC_MISSING_SOURCE=SKIP
+build b6 mimalloc-1.0.0 smoke-mimalloc-1.0.0 > b6.build.log 2>&1 || { cat b6.build.log; fail "SKIP build of a missing source failed"; }
+grep -q "^NOT BUILT" b6/status/mimalloc-1.0.0.status || { cat b6.build.log; fail "the skip was not recorded in the status file"; }
+build b6 mimalloc-1.0.0 smoke-mimalloc-1.0.0 -- -n -d explain > b6.noop.log 2>&1
+grep -q "no work to do" b6.noop.log || { cat b6.noop.log; fail "a build after a recorded skip wanted to do work"; }
+build b6 mimalloc-1.0.0 smoke-mimalloc-1.0.0 > b6.again.log 2>&1 || { cat b6.again.log; fail "no-op build failed"; }
+if grep -Eq "NOT BUILT|could not obtain|fetch" b6.again.log; then cat b6.again.log; fail "a no-op build printed something about the missing source"; fi
+build b6 retry-missing > b6.retry.log 2>&1 || { cat b6.retry.log; fail "retry-missing failed"; }
+[ ! -e b6/status/mimalloc-1.0.0.status ] || fail "retry-missing left the NOT BUILT status"
+build b6 mimalloc-1.0.0 -- -n > b6.retry-plan.log 2>&1
+grep -q "Fetching, verifying and building mimalloc-1.0.0" b6.retry-plan.log || { cat b6.retry-plan.log; fail "after retry-missing the source is not tried again"; }
 echo "superbuild end-to-end: all checks passed"

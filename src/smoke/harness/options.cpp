@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "family.h"
 #include "paths.h"
 
 #ifndef ALLOCPIPE_SMOKE_DEFAULT_SCRIPT
@@ -18,6 +19,7 @@ namespace {
 
 const char* const kChecks[] = {"identity", "api", "threads", "secure", "real-program"};
 
+// x.y or x.y.z (or more parts): what recipes accept (gperftools is 2.10).
 bool is_version(const std::string& v) {
     int dots = 0;
     bool digit_before = false;
@@ -32,7 +34,7 @@ bool is_version(const std::string& v) {
             return false;
         }
     }
-    return dots == 2 && digit_before;
+    return dots >= 1 && digit_before;
 }
 
 // An existing regular file, usable inside LD_PRELOAD (which splits on
@@ -117,8 +119,9 @@ const std::vector<std::string>& enomem_subchecks() {
 }
 
 std::string usage_text() {
-    return "usage: allocpipe-smoke --library LIB --allocator mimalloc|jemalloc --version X.Y.Z\n"
+    return "usage: allocpipe-smoke --library LIB --allocator FAMILY --version X.Y[.Z]\n"
            "                       --variant normal|secure [--twin NORMAL_LIB]\n"
+           "                       [--secure-expectations FILE] [--scrub-env NAME|PREFIX*]...\n"
            "                       [--check identity|api|threads|secure|real-program|all[,...]]\n"
            "                       [--probe PATH] [--python PATH] [--script PATH]\n"
            "                       [--allow-missing-enomem SUBCHECK]... [--stamp FILE]\n"
@@ -151,6 +154,13 @@ Options parse_options(int argc, char** argv) {
         else if (flag == "--python") o.python = value;
         else if (flag == "--script") o.script = absolute_path(value);
         else if (flag == "--stamp") o.stamp = absolute_path(value);
+        else if (flag == "--secure-expectations") o.secure_expectations = absolute_path(value);
+        else if (flag == "--scrub-env") {
+            if (value.empty() || value.find('=') != std::string::npos) {
+                throw UsageError(flag + ": expected a variable name or a PREFIX*, saw '" + value + "'");
+            }
+            o.scrub_env.push_back(value);
+        }
         else if (flag == "--allow-missing-enomem") {
             const auto& known = enomem_subchecks();
             if (std::find(known.begin(), known.end(), value) == known.end()) {
@@ -167,11 +177,14 @@ Options parse_options(int argc, char** argv) {
     }
 
     if (o.library.empty()) throw UsageError("--library: required");
-    if (o.allocator != "mimalloc" && o.allocator != "jemalloc") {
-        throw UsageError("--allocator: expected mimalloc or jemalloc, saw '" + o.allocator + "'");
+    if (allocpipe::family::find(o.allocator) == nullptr) {
+        throw UsageError("--allocator: unknown allocator family '" + o.allocator +
+                         "': no family folder " + allocpipe::family::families_dir() + "/" +
+                         o.allocator + "/ was compiled in (known: " + allocpipe::family::names() +
+                         ")");
     }
     if (!is_version(o.version)) {
-        throw UsageError("--version: expected X.Y.Z, saw '" + o.version + "'");
+        throw UsageError("--version: expected X.Y or X.Y.Z, saw '" + o.version + "'");
     }
     if (o.variant != "normal" && o.variant != "secure") {
         throw UsageError("--variant: expected normal or secure, saw '" + o.variant + "'");
@@ -194,6 +207,14 @@ Options parse_options(int argc, char** argv) {
                 o.checks.push_back(c);
             }
         }
+    }
+
+    const bool secure_checked =
+        std::find(o.checks.begin(), o.checks.end(), Check::Secure) != o.checks.end();
+    if (secure_checked && o.secure_expectations.empty()) {
+        throw UsageError("--secure-expectations: required for the secure check (the family's "
+                         "secure.txt, e.g. " + std::string(allocpipe::family::families_dir()) +
+                         "/" + o.allocator + "/secure.txt)");
     }
 
     if (library_not_built(o)) return o;

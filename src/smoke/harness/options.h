@@ -13,8 +13,8 @@ const char* check_name(Check check);
 
 struct Options {
     std::string library;    // absolute path of the library under test
-    std::string allocator;  // "mimalloc" | "jemalloc"
-    std::string version;    // "x.y.z"
+    std::string allocator;  // a family compiled in from recipes/<family>/identity.cpp
+    std::string version;    // "x.y" or "x.y.z"
     std::string variant;    // "normal" | "secure"
     std::string twin;       // normal build of the same version (secure only), or ""
     std::vector<Check> checks;
@@ -23,6 +23,11 @@ struct Options {
     std::string script;     // real-program workload script
     std::vector<std::string> allow_missing_enomem;  // api subchecks allowed to leave errno unset
     std::string stamp;      // written (atomically) when every check passed, or ""
+    // The family's secure.txt: the protections a secure build must show.
+    std::string secure_expectations;
+    // Variables (NAME or PREFIX*) that configure an allocator: removed from
+    // every child's environment (the families' ENVIRONMENT lists).
+    std::vector<std::string> scrub_env;
     int timeout_seconds = 180;  // per child process; a hang guard, not a measurement
     // The superbuild's status file for this library. When the library is
     // absent and this file says "NOT BUILT: ...", nothing is checked: the

@@ -27,6 +27,7 @@ ProbeRun run_probe(const Options& o, const std::string& library,
     run.command.argv.insert(run.command.argv.end(), args.begin(), args.end());
     run.command.preload = library;
     run.command.env = env;
+    run.command.scrub = o.scrub_env;
     run.command.timeout_seconds = o.timeout_seconds;
     run.process = run_process(run.command);
 

@@ -83,7 +83,7 @@ std::vector<std::string> child_environment(const Command& cmd) {
     for (char** e = environ; *e != nullptr; ++e) {
         const std::string entry = *e;
         const std::string name = entry.substr(0, entry.find('='));
-        if (!is_scrubbed_variable(name)) env.push_back(entry);
+        if (!is_scrubbed_variable(name, cmd.scrub)) env.push_back(entry);
     }
     if (!cmd.preload.empty()) env.push_back("LD_PRELOAD=" + cmd.preload);
     for (const auto& [k, v] : cmd.env) env.push_back(k + "=" + v);
@@ -114,14 +114,22 @@ bool drain(int fd, std::string& into) {
 
 }  // namespace
 
-bool is_scrubbed_variable(const std::string& name) {
-    static const char* const exact[] = {"LD_PRELOAD", "MALLOC_CONF", "_RJEM_MALLOC_CONF",
-                                        "GLIBC_TUNABLES"};
-    for (const char* e : exact) {
-        if (name == e) return true;
+bool is_scrubbed_variable(const std::string& name, const std::vector<std::string>& scrub) {
+    // Not allocator families': the preload itself, glibc's malloc tunables
+    // (GLIBC_TUNABLES, MALLOC_ARENA_MAX & co.) and the real-program check's
+    // interpreter settings.
+    if (name == "LD_PRELOAD" || name == "GLIBC_TUNABLES" || name.rfind("MALLOC_", 0) == 0 ||
+        name.rfind("PYTHON", 0) == 0) {
+        return true;
     }
-    return name.rfind("MIMALLOC_", 0) == 0 || name.rfind("PYTHON", 0) == 0 ||
-           name.rfind("MALLOC_", 0) == 0;
+    for (const auto& s : scrub) {
+        if (!s.empty() && s.back() == '*') {
+            if (name.compare(0, s.size() - 1, s, 0, s.size() - 1) == 0) return true;
+        } else if (name == s) {
+            return true;
+        }
+    }
+    return false;
 }
 
 std::string ProcessResult::status_text(int timeout_seconds) const {

@@ -12,6 +12,9 @@ struct Command {
     std::vector<std::string> argv;  // argv[0] is the executable path
     std::string preload;            // LD_PRELOAD value, or "" for none
     std::vector<std::pair<std::string, std::string>> env;  // extra variables
+    // Allocator configuration removed from the inherited environment, as
+    // NAME or PREFIX* (the families' ENVIRONMENT lists; --scrub-env).
+    std::vector<std::string> scrub;
     int timeout_seconds = 180;
 };
 
@@ -32,7 +35,7 @@ struct ProcessResult {
 
 // Variables removed from the inherited environment before the child starts,
 // so that an operator's settings cannot change what is measured.
-bool is_scrubbed_variable(const std::string& name);
+bool is_scrubbed_variable(const std::string& name, const std::vector<std::string>& scrub);
 
 ProcessResult run_process(const Command& cmd);
 

@@ -79,6 +79,7 @@ CheckOutcome real_program_check(const Options& o) {
         Command c;
         c.argv = {python, "-s", "-B", o.script, maps};
         c.preload = preload;
+        c.scrub = o.scrub_env;
         c.env = {{"PYTHONMALLOC", "malloc"}, {"PYTHONHASHSEED", "0"}, {"LC_ALL", "C"}};
         c.timeout_seconds = o.timeout_seconds;
         return c;

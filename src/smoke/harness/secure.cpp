@@ -1,8 +1,11 @@
 // Secure behaviour, measured: each protection is a hostile operation run in
 // a sacrificial child; it counts as present only if the allocator reports it
-// on stderr. A mimalloc secure build must also report "secure level: 4".
+// on stderr. Which protections a family's secure variant must show, and how
+// to provoke each, is data: recipes/<family>/secure.txt (--secure-expectations).
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,30 +20,71 @@ namespace {
 namespace pr = allocpipe::smoke::protocol;
 
 struct Protection {
-    std::string name;       // what the protection is and which build option gives it
-    std::string op;         // the probe's hostile operation
-    std::string operation;  // human description of the operation
+    std::string name;               // what the protection is and which build option gives it
+    std::vector<std::string> args;  // the probe's mode: {"hostile", OP} or {"noop"}
+    std::string operation;          // human description of the operation
     std::vector<std::pair<std::string, std::string>> env;
-    // What the allocator writes to stderr when it detects the operation. It
-    // must be specific to that allocator: glibc, for one, reports a double
-    // free as "free(): double free detected in tcache 2".
+    // What the allocator writes to stderr when it detects the operation (or,
+    // for "noop", at start-up). It must be specific to that allocator: glibc,
+    // for one, reports a double free as "free(): double free detected in tcache 2".
     std::string report;
 };
 
-std::vector<Protection> protections_for(const std::string& allocator) {
-    if (allocator == "mimalloc") {
-        return {{"double-free detection (MI_SECURE=4)", "double-free-small",
-                 "free() of the same 48-byte block twice", {{"MIMALLOC_SHOW_ERRORS", "1"}},
-                 "mimalloc: error: double free detected"}};
+std::string trim(const std::string& s) {
+    const auto b = s.find_first_not_of(" \t");
+    if (b == std::string::npos) return {};
+    return s.substr(b, s.find_last_not_of(" \t") - b + 1);
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (true) {
+        const auto at = s.find(sep, start);
+        out.push_back(trim(s.substr(start, at == std::string::npos ? std::string::npos : at - start)));
+        if (at == std::string::npos) return out;
+        start = at + 1;
     }
-    return {{"sized-deallocation check (--enable-opt-size-checks)", "size-mismatch",
-             "sdallocx(malloc(64), 4096)", {}, "<jemalloc>: size mismatch detected"},
-            {"double-free check of large blocks (--enable-opt-safety-checks)",
-             "double-free-large", "free() of the same 4 MiB block twice", {},
-             "Invalid deallocation detected: pages being freed"},
-            {"write-after-free detection (--enable-uaf-detection)", "write-after-free",
-             "a write into a freed 4 KiB block, then a thread-cache flush",
-             {{"MALLOC_CONF", "lg_san_uaf_align:12"}}, "<jemalloc>: Write-after-free detected"}};
+}
+
+// secure.txt: one protection per line,
+//   name | hostile OP  or  noop | what the operation does | K=V,... or - | report
+// '#' starts a comment line. An error names the file and line.
+std::vector<Protection> load_protections(const std::string& file) {
+    std::ifstream in(file);
+    if (!in) throw std::runtime_error(file + ": cannot read the secure expectations");
+    std::vector<Protection> out;
+    std::string line;
+    int n = 0;
+    while (std::getline(in, line)) {
+        ++n;
+        const std::string t = trim(line);
+        if (t.empty() || t[0] == '#') continue;
+        const auto where = file + ":" + std::to_string(n) + ": ";
+        const auto f = split(t, '|');
+        if (f.size() != 5 || f[0].empty() || f[1].empty() || f[4].empty()) {
+            throw std::runtime_error(where + "expected 'name | hostile OP or noop | operation | "
+                                     "K=V,... or - | report', got '" + t + "'");
+        }
+        Protection p{f[0], split(f[1], ' '), f[2], {}, f[4]};
+        const bool hostile = p.args.size() == 2 && p.args[0] == "hostile";
+        const bool noop = p.args.size() == 1 && p.args[0] == "noop";
+        if (!hostile && !noop) {
+            throw std::runtime_error(where + "probe '" + f[1] + "': expected 'hostile OP' or 'noop'");
+        }
+        if (f[3] != "-") {
+            for (const auto& kv : split(f[3], ',')) {
+                const auto eq = kv.find('=');
+                if (eq == std::string::npos || eq == 0) {
+                    throw std::runtime_error(where + "environment '" + kv + "': expected NAME=VALUE");
+                }
+                p.env.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+            }
+        }
+        out.push_back(std::move(p));
+    }
+    if (out.empty()) throw std::runtime_error(file + ": lists no protection");
+    return out;
 }
 
 struct Observation {
@@ -62,34 +106,14 @@ std::string line_containing(const std::string& text, const std::string& needle) 
 
 Observation observe(const Options& o, const std::string& library, const Protection& p) {
     Observation obs;
-    obs.run = run_probe(o, library, {"hostile", p.op}, p.env);
-    obs.ran = obs.run.has(std::string(pr::kArmed), p.op);
+    obs.run = run_probe(o, library, p.args, p.env);
+    // A hostile operation announces itself just before it runs; "noop"
+    // (start-up reports) has run once the probe got going at all.
+    obs.ran = p.args[0] == "hostile" ? obs.run.has(std::string(pr::kArmed), p.args[1])
+                                     : obs.run.process.started;
     obs.evidence = line_containing(obs.run.process.err, p.report);
     obs.detected = obs.ran && !obs.evidence.empty();
     return obs;
-}
-
-// mimalloc prints "mimalloc: secure level: N" at start-up when verbose.
-int mimalloc_secure_level(const Options& o, const std::string& library, ProbeRun& run) {
-    run = run_probe(o, library, {"noop"}, {{"MIMALLOC_VERBOSE", "1"}});
-    const std::string line = line_containing(run.process.err, "secure level: ");
-    if (line.empty()) return -1;
-    return std::atoi(line.c_str() + line.find("secure level: ") + 14);
-}
-
-void check_secure_level(const Options& o, CheckOutcome& out) {
-    ProbeRun run;
-    const int level = mimalloc_secure_level(o, o.library, run);
-    if (level == 4) {
-        out.details.push_back("MIMALLOC_VERBOSE=1 reports secure level: 4");
-        ++out.subchecks_passed;
-        return;
-    }
-    out.fail("'secure level: 4' in the MIMALLOC_VERBOSE=1 output",
-             level < 0 ? "no 'secure level' line (" + run.process.status_text(o.timeout_seconds) + ")"
-                       : "secure level: " + std::to_string(level),
-             "secure-level");
-    out.children.push_back(run.log(o.timeout_seconds));
 }
 
 // Memory mappings per GB of RSS under the probe's "mappings" heap: guard
@@ -111,30 +135,50 @@ std::string mapping_ratio(const Options& o, const std::string& library) {
     return "mappings: not measured (" + run.process.status_text(o.timeout_seconds) + ")";
 }
 
+// What the child said instead of the expected report: the line with the
+// report's "key" (the text up to its last ':', e.g. "secure level:"), so
+// "secure level: 0" is shown, or that there was no such line at all.
+std::string what_was_reported(const std::string& err, const Protection& p) {
+    const auto colon = p.report.rfind(':');
+    if (colon == std::string::npos || colon + 1 >= p.report.size()) return "no detection";
+    const std::string key = p.report.substr(0, colon + 1);
+    const std::string line = line_containing(err, key);
+    if (line.empty()) {
+        return p.args[0] == "noop" ? "no '" + key.substr(0, key.size() - 1) + "' line" : "no detection";
+    }
+    return "'" + line + "' instead";
+}
+
 }  // namespace
 
 CheckOutcome secure_check(const Options& o) {
     CheckOutcome out;
     out.check = "secure";
-    const auto protections = protections_for(o.allocator);
+    std::vector<Protection> protections;
+    try {
+        protections = load_protections(o.secure_expectations);
+    } catch (const std::exception& e) {
+        out.fail("the secure expectations of " + o.allocator, e.what(), "expectations");
+        return out;
+    }
 
     for (const auto& p : protections) {
         const Observation obs = observe(o, o.library, p);
         const std::string status = obs.run.process.status_text(o.timeout_seconds);
         if (!obs.ran) {
-            out.fail("the hostile operation '" + p.op + "' to run in the child",
-                     "it never got there (" + status + ")", p.op);
+            out.fail("the operation '" + p.args.back() + "' to run in the child",
+                     "it never got there (" + status + ")", p.args.back());
             out.children.push_back(obs.run.log(o.timeout_seconds));
         } else if (!obs.detected) {
             out.fail(p.name + ": '" + p.report + "' reported after " + p.operation,
-                     "no detection (child " + status + ")", p.op);
+                     what_was_reported(obs.run.process.err, p) + " (child " + status + ")",
+                     p.args.back());
             out.children.push_back(obs.run.log(o.timeout_seconds));
         } else {
             ++out.subchecks_passed;
             out.details.push_back("has " + p.name + ": " + obs.evidence + " (child " + status + ")");
         }
     }
-    if (o.allocator == "mimalloc") check_secure_level(o, out);
     out.details.push_back("mappings: " + mapping_ratio(o, o.library) +
                           (o.twin.empty() ? std::string() : "; normal twin: " + mapping_ratio(o, o.twin)));
 
@@ -146,9 +190,9 @@ CheckOutcome secure_check(const Options& o) {
     for (const auto& p : protections) {
         const Observation obs = observe(o, o.twin, p);
         if (!obs.ran) {
-            out.fail("the hostile operation '" + p.op + "' to run under the normal twin " + o.twin,
+            out.fail("the operation '" + p.args.back() + "' to run under the normal twin " + o.twin,
                      "it never got there (" + obs.run.process.status_text(o.timeout_seconds) + ")",
-                     "twin:" + p.op);
+                     "twin:" + p.args.back());
             out.children.push_back(obs.run.log(o.timeout_seconds));
         } else if (obs.detected) {
             also_present.push_back(p.name);
@@ -163,12 +207,6 @@ CheckOutcome secure_check(const Options& o) {
                  "it shows all of them, so this build is not measurably more secure", "twin");
     } else if (!lacking.empty()) {
         ++out.subchecks_passed;
-    }
-    if (o.allocator == "mimalloc") {
-        ProbeRun run;
-        const int level = mimalloc_secure_level(o, o.twin, run);
-        out.details.push_back("normal twin reports secure level: " +
-                              (level < 0 ? std::string("none") : std::to_string(level)));
     }
     return out;
 }

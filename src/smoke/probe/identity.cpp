@@ -12,10 +12,13 @@
 
 #include "memory.h"
 #include "modes.h"
+#include "family.h"
 #include "symbols.h"
 
 namespace allocpipe::smoke::probe {
 namespace {
+
+namespace fam = allocpipe::family;
 
 // Entry points that must resolve into the preloaded library (C and the
 // Itanium-mangled C++ operators: new, new[], delete, delete[], sized delete,
@@ -61,25 +64,6 @@ void check_resolution(const IdentityArgs& args, Reporter& r) {
                  std::string("the probe's own call of ") + d.name + " to land in " + args.library,
                  "it lands in " + describe_file(file));
     }
-}
-
-// "2.0.9" -> 209 (mimalloc's MI_MALLOC_VERSION scheme; from 3.0.10 on
-// upstream uses major*1000 + minor*100 + patch).
-bool mimalloc_version_number(const std::string& v, int& out) {
-    int major = 0, minor = 0, patch = 0;
-    char tail = 0;
-    if (std::sscanf(v.c_str(), "%d.%d.%d%c", &major, &minor, &patch, &tail) != 3) return false;
-    out = (minor < 10 && patch < 10) ? major * 100 + minor * 10 + patch
-                                     : major * 1000 + minor * 100 + patch;
-    return true;
-}
-
-// Later releases (3.6.0's mimalloc.h: "major + 2 digits minor + 2 digits
-// patch", MI_MALLOC_VERSION 30600) use major*10000 + minor*100 + patch.
-bool mimalloc_version_matches(const std::string& v, int expected, int seen) {
-    int major = 0, minor = 0, patch = 0;
-    std::sscanf(v.c_str(), "%d.%d.%d", &major, &minor, &patch);
-    return seen == expected || (minor < 100 && patch < 100 && seen == major * 10000 + minor * 100 + patch);
 }
 
 bool symbol_from_library(const IdentityArgs& args, const char* name, void* addr, Reporter& r) {
@@ -134,42 +118,37 @@ struct Samples {
     }
 };
 
-void check_mimalloc(const IdentityArgs& args, Reporter& r) {
-    int expected = 0;
-    if (!mimalloc_version_number(args.version, expected)) {
-        r.fail("version", "a version of the form x.y.z", "'" + args.version + "'");
-        return;
-    }
-    auto* mi_version = find_function<int (*)()>("mi_version");
-    if (symbol_from_library(args, "mi_version", reinterpret_cast<void*>(mi_version), r)) {
-        const int seen = mi_version();
-        r.expect(mimalloc_version_matches(args.version, expected, seen), "version",
-                 "mi_version() = " + std::to_string(expected),
-                 "mi_version() = " + std::to_string(seen));
-    }
+// The family's own version answer (recipes/<family>/identity.cpp).
+void check_version(const IdentityArgs& args, const fam::Family& f, Reporter& r) {
+    const std::string answer = f.version();
+    r.expect(fam::version_matches(args.version, answer), "version",
+             std::string(f.version_query) + " answering " + args.version,
+             answer.empty() ? std::string(f.version_query) + " gave no answer"
+                            : std::string(f.version_query) + " answering \"" + answer + "\"");
+}
 
-    auto* in_heap = find_function<bool (*)(const void*)>("mi_is_in_heap_region");
-    if (!symbol_from_library(args, "mi_is_in_heap_region", reinterpret_cast<void*>(in_heap), r)) {
-        return;
-    }
+void check_ownership(const IdentityArgs& args, const fam::Family& f, Reporter& r) {
+    const std::string owner = args.allocator + " (recipes/" + args.allocator + "/identity.cpp)";
     r.start("owns");
     Samples samples;
     for (const auto& [what, p] : samples.all()) {
-        r.expect(p != nullptr && in_heap(p), "owns." + what,
-                 what + " inside mimalloc's heap (mi_is_in_heap_region)",
+        const int owned = p == nullptr ? -1 : f.owns(p);
+        r.expect(owned == 1, "owns." + what, what + " owned by " + owner,
                  p == nullptr ? std::string("NULL returned")
-                              : hex(p) + " outside mimalloc's heap");
+                 : owned < 0  ? std::string("the ownership query is unavailable")
+                              : hex(p) + " not owned by it");
     }
-    // Controls: memory that is certainly not mimalloc's must be reported so,
-    // otherwise the ownership answers above mean nothing.
+    if (!f.owns_rejects_foreign) return;
+    // Controls: memory that is certainly not the allocator's must be reported
+    // so, otherwise the ownership answers above mean nothing.
     r.start("owns.control");
     int on_stack = 0;
-    r.expect(!in_heap(opaque(&on_stack)), "owns.control.stack",
-             "a stack address reported outside the heap", "reported inside the heap");
+    r.expect(f.owns(opaque(&on_stack)) == 0, "owns.control.stack",
+             "a stack address reported as not owned", "reported as owned");
     void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (page != MAP_FAILED) {
-        r.expect(!in_heap(page), "owns.control.mmap",
-                 "a fresh mmap() page reported outside the heap", "reported inside the heap");
+        r.expect(f.owns(page) == 0, "owns.control.mmap",
+                 "a fresh mmap() page reported as not owned", "reported as owned");
         munmap(page, 4096);
     }
     // glibc's own allocator, reached through libc's handle (the preloaded
@@ -182,9 +161,9 @@ void check_mimalloc(const IdentityArgs& args, Reporter& r) {
     if (libc_malloc != nullptr && libc_free != nullptr &&
         !same_file(file_containing(reinterpret_cast<void*>(libc_malloc)), args.library)) {
         void* foreign = opaque(libc_malloc(100));
-        r.expect(foreign != nullptr && !in_heap(foreign), "owns.control.glibc",
-                 "a block from glibc's __libc_malloc reported outside the heap",
-                 foreign == nullptr ? "__libc_malloc failed" : "reported inside the heap");
+        r.expect(foreign != nullptr && f.owns(foreign) == 0, "owns.control.glibc",
+                 "a block from glibc's __libc_malloc reported as not owned",
+                 foreign == nullptr ? "__libc_malloc failed" : "reported as owned");
         libc_free(foreign);
     } else {
         r.note("owns.control.glibc", "glibc's __libc_malloc not reachable; control skipped");
@@ -192,62 +171,25 @@ void check_mimalloc(const IdentityArgs& args, Reporter& r) {
     if (libc != nullptr) dlclose(libc);
 }
 
-void check_jemalloc(const IdentityArgs& args, Reporter& r) {
-    using mallctl_fn = int (*)(const char*, void*, std::size_t*, void*, std::size_t);
-    auto* mallctl = find_function<mallctl_fn>("mallctl");
-    if (symbol_from_library(args, "mallctl", reinterpret_cast<void*>(mallctl), r)) {
-        const char* version = nullptr;
-        std::size_t len = sizeof version;
-        const int err = mallctl("version", &version, &len, nullptr, 0);
-        const std::string seen = err != 0 ? "mallctl(\"version\") error " + std::to_string(err)
-                                 : version == nullptr ? std::string("NULL")
-                                                      : std::string(version);
-        const bool prefix = err == 0 && version != nullptr &&
-                            seen.compare(0, args.version.size(), args.version) == 0 &&
-                            (seen.size() == args.version.size() ||
-                             !std::isdigit(static_cast<unsigned char>(seen[args.version.size()])));
-        r.expect(prefix, "version", "mallctl(\"version\") starting with " + args.version,
-                 "\"" + seen + "\"");
-    }
-
-    auto* sallocx = find_function<std::size_t (*)(const void*, int)>("sallocx");
-    if (!symbol_from_library(args, "sallocx", reinterpret_cast<void*>(sallocx), r) ||
-        mallctl == nullptr) {
-        return;
-    }
-    r.start("owns");
-    Samples samples;
-    for (const auto& [what, p] : samples.all()) {
-        if (p == nullptr) {
-            r.fail("owns." + what, what + " to succeed", "NULL returned");
-            continue;
-        }
-        const std::size_t usable = malloc_usable_size(p);
-        const std::size_t jsize = sallocx(p, 0);
-        unsigned arena = 0;
-        std::size_t arena_len = sizeof arena;
-        const void* ptr = p;
-        const int lookup = mallctl("arenas.lookup", &arena, &arena_len,
-                                   const_cast<void**>(&ptr), sizeof ptr);
-        r.expect(lookup == 0 && jsize == usable && jsize > 0, "owns." + what,
-                 what + " known to jemalloc (arenas.lookup ok, sallocx == malloc_usable_size)",
-                 "arenas.lookup " + std::string(lookup == 0 ? "ok" : "error " + std::to_string(lookup)) +
-                     ", sallocx " + std::to_string(jsize) + ", malloc_usable_size " +
-                     std::to_string(usable));
-    }
-}
-
 }  // namespace
 
 void run_identity(const IdentityArgs& args, Reporter& r) {
     check_resolution(args, r);
-    if (args.allocator == "mimalloc") {
-        check_mimalloc(args, r);
-    } else if (args.allocator == "jemalloc") {
-        check_jemalloc(args, r);
-    } else {
-        r.fail("allocator", "mimalloc or jemalloc", "'" + args.allocator + "'");
+    const fam::Family* f = fam::find(args.allocator);
+    if (f == nullptr) {
+        r.fail("allocator", "a family folder " + std::string(fam::families_dir()) + "/" +
+                                args.allocator + "/ compiled into the probe (known: " +
+                                fam::names() + ")",
+               "unknown family '" + args.allocator + "'");
+        return;
     }
+    bool exported = true;
+    for (const char* name : f->symbols) {
+        exported = symbol_from_library(args, name, find_symbol(name), r) && exported;
+    }
+    if (!exported) return;
+    check_version(args, *f, r);
+    check_ownership(args, *f, r);
 }
 
 }  // namespace allocpipe::smoke::probe

@@ -11,8 +11,8 @@ namespace allocpipe::smoke::probe {
 
 struct IdentityArgs {
     std::string library;    // the file that must serve the allocation API
-    std::string allocator;  // "mimalloc" or "jemalloc"
-    std::string version;    // "x.y.z"
+    std::string allocator;  // a family of src/family (recipes/<family>/identity.cpp)
+    std::string version;    // "x.y" or "x.y.z"
 };
 
 // Where malloc & co. resolve to, the allocator's own version answer, and

@@ -4,11 +4,6 @@
 
 namespace allocpipe::smoke::probe {
 
-void* find_symbol(const char* name) {
-    dlerror();
-    return dlsym(RTLD_DEFAULT, name);
-}
-
 std::string file_containing(const void* addr) {
     Dl_info info{};
     if (addr == nullptr || dladdr(addr, &info) == 0 || info.dli_fname == nullptr) return {};

@@ -6,15 +6,13 @@
 
 #include <string>
 
+#include "family.h"
+
 namespace allocpipe::smoke::probe {
 
-// dlsym(RTLD_DEFAULT, name), or nullptr.
-void* find_symbol(const char* name);
-
-template <class Fn>
-Fn find_function(const char* name) {
-    return reinterpret_cast<Fn>(find_symbol(name));
-}
+// dlsym(RTLD_DEFAULT, name), or nullptr (shared with the family identities).
+using allocpipe::family::find_function;
+using allocpipe::family::find_symbol;
 
 // File that contains `addr` according to dladdr(), or "" if none.
 std::string file_containing(const void* addr);

@@ -1,4 +1,5 @@
-# How to build any mimalloc release as a preloadable shared library.
+# How to build any mimalloc release as a preloadable shared library, on the
+# shared CMake layer (cmake/builders/cmake-package.cmake).
 # Included by BuildLibrary.cmake with SRC_DIR, BUILD_DIR, VARIANT, ... set.
 
 function(allocpipe_build)
@@ -24,11 +25,7 @@ function(allocpipe_build)
     -DMI_BUILD_STATIC=OFF
     -DMI_BUILD_OBJECT=OFF
     -DMI_BUILD_TESTS=OFF)
-  run_logged("configure" "${WORK_DIR}/configure.log"
-    "${CMAKE_COMMAND}" -S "${SRC_DIR}" -B "${BUILD_DIR}" -G "${GENERATOR}" "-DCMAKE_MAKE_PROGRAM=${MAKE_PROGRAM}"
-    "-DCMAKE_C_COMPILER=${C_COMPILER}" "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}"
-    "-DCMAKE_C_FLAGS=-g ${PREFIX_MAP}" ${options})
-  run_logged("build" "${WORK_DIR}/build.log" "${CMAKE_COMMAND}" --build "${BUILD_DIR}" --parallel ${JOBS})
+  allocpipe_cmake_package(OPTIONS ${options})
 
   # Upstream names the file after the *effective* MI_SECURE, so the name
   # proves the variant: libmimalloc.so.X.Y or libmimalloc-secure.so.X.Y.
@@ -37,18 +34,7 @@ function(allocpipe_build)
   else()
     set(pattern "libmimalloc.so.*")
   endif()
-  file(GLOB candidates LIST_DIRECTORIES false "${BUILD_DIR}/${pattern}")
-  set(real "")
-  foreach(candidate IN LISTS candidates)
-    if(NOT IS_SYMLINK "${candidate}")
-      list(APPEND real "${candidate}")
-    endif()
-  endforeach()
-  list(LENGTH real count)
-  if(NOT count EQUAL 1)
-    file(GLOB all LIST_DIRECTORIES false "${BUILD_DIR}/libmimalloc*")
-    message(FATAL_ERROR "[${ID}] expected exactly one ${pattern} in ${BUILD_DIR}, found: ${all}")
-  endif()
+  allocpipe_one_real_file(real "${BUILD_DIR}/${pattern}")
   set(BUILT_LIBRARY "${real}" PARENT_SCOPE)
-  set(BUILD_OPTIONS "${options}" PARENT_SCOPE)
+  set(BUILD_OPTIONS "${BUILD_OPTIONS}" PARENT_SCOPE)
 endfunction()

@@ -1,0 +1,14 @@
+# How to build gperftools' libtcmalloc_minimal (tcmalloc without the heap
+# profiler/checker, which need libunwind and stack walking and are not for
+# preloading into production daemons) as a preloadable shared library, on the
+# shared autotools layer (cmake/builders/autotools-package.cmake). A tag
+# snapshot has no configure: autoreconf generates it.
+
+function(allocpipe_build)
+  set(options --enable-minimal --disable-debugalloc --disable-libunwind --disable-static)
+  allocpipe_autotools_package(OPTIONS ${options} TARGETS libtcmalloc_minimal.la
+                              GENERATE_CONFIGURE autoreconf -fi)
+  allocpipe_one_real_file(real "${BUILD_DIR}/.libs/libtcmalloc_minimal.so.*")
+  set(BUILT_LIBRARY "${real}" PARENT_SCOPE)
+  set(BUILD_OPTIONS "${BUILD_OPTIONS}" PARENT_SCOPE)
+endfunction()
