@@ -73,18 +73,8 @@ int64_t max_map_count() {
 }
 
 std::optional<MemSample> read_smaps_rollup(pid_t pid) {
-  const std::string path = "/proc/" + std::to_string(pid) + "/smaps_rollup";
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
   std::string text;
-  char buf[4096];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    text.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
+  if (!slurp("/proc/" + std::to_string(pid) + "/smaps_rollup", text)) return std::nullopt;
   return parse_smaps_rollup(text);
 }
 
