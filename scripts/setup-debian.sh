@@ -20,6 +20,15 @@ if [ ! -f "$src_list" ] || [ "$(cat "$src_list")" != "$want" ]; then
   echo "setup-debian: wrote $src_list (deb-src for bookworm, trixie and sid from $uri)"
 fi
 
+# arm64 as a dpkg foreign architecture (multiarch): allocpipe-host's arm64
+# build links libsystemd:arm64, and the arm64 packages' Depends are computed
+# by dpkg-shlibdeps against Debian's libc6:arm64 (from the same URIs; the
+# libraries it pulls in are Multi-Arch: same, so no amd64 package is removed).
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  dpkg --add-architecture arm64
+  echo "setup-debian: added arm64 as a dpkg foreign architecture"
+fi
+
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
   build-essential cmake ninja-build pkg-config patch python3 ca-certificates dpkg-dev \
@@ -31,3 +40,6 @@ apt-get install -y -q --no-install-recommends \
 # systemd in a container, and the Ansible role run inside it.
 apt-get install -y -q --no-install-recommends \
   debootstrap systemd-container ansible-core util-linux
+# allocpipe-host for arm64 (the cross tools sub-build, allocpipe-tools-arm64)
+# and the arm64 packages: libsystemd-dev:arm64 brings libc6:arm64 too.
+apt-get install -y -q --no-install-recommends libsystemd-dev:arm64
