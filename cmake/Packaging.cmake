@@ -210,6 +210,11 @@ function(allocpipe_finish_packaging)
   if(NOT ALLOC_REPO_GNUPGHOME STREQUAL "")
     list(APPEND publish --gnupghome "${ALLOC_REPO_GNUPGHOME}")
   endif()
+  # One index per configured architecture (ALLOC_ARCHS), even before it has a package.
+  if(DEFINED ALLOC_ARCHS AND NOT "${ALLOC_ARCHS}" STREQUAL "")
+    string(REPLACE ";" " " archs "${ALLOC_ARCHS}")
+    list(APPEND publish --architectures "${archs}")
+  endif()
   add_custom_target(repo
     COMMAND bash ${publish}
     COMMENT "Publishing ${ALLOC_DEB_OUTPUT_DIR}/*.deb into the APT repository ${ALLOC_REPO_DIR} (suite ${ALLOC_REPO_SUITE})"
