@@ -50,18 +50,14 @@ debug_file="$work/dbg/usr/lib/debug/.build-id/${bid:0:2}/${bid:2}.debug"
 [ -f "$debug_file" ] && [ "$(elf_machine "$debug_file")" = "$want_machine" ] || fail "$(basename "$dbgsym") has no $arch debug file for build-id $bid"
 
 # --- it runs, under emulation
-[ "$arch" = arm64 ] || { note "no emulator for $arch here; not run"; echo "PASSED (not run: no emulator for $arch)"; exit 0; }
-require_tools qemu-aarch64-static
-triplet=$(dpkg-architecture -a"$arch" -qDEB_HOST_MULTIARCH 2>/dev/null)
-emulate() { QEMU_LD_PREFIX=/usr/$triplet qemu-aarch64-static "$@"; }
-version=$(emulate "$binary" --version 2>&1) || fail "the $arch allocpipe-host does not run under qemu-aarch64-static: $version"
+version=$(emulate "$arch" "$binary" --version 2>&1) || fail "the $arch allocpipe-host does not run under $(emulator_of "$arch"): $version"
 [[ $version == "allocpipe-host $(field "$deb" Version | sed 's/-[^-]*$//')"* ]] || fail "the $arch allocpipe-host --version says '$version'"
 libs=()
 for foreign in "${FOREIGN_IDS[@]}"; do [[ $foreign == *_$arch ]] && libs+=("${foreign%_"$arch"}"); done
 if [ ${#libs[@]} -gt 0 ]; then
   dpkg-deb -x "${DEB_OF[${libs[0]}_$arch]}" "$work/pkg"
   libdir=$(dirname "$(cd "$work/pkg" && find . -name '*.so' -path '*/usr/local/lib/*' | head -n 1)")
-  listed=$(emulate "$binary" list --lib-dir "$work/pkg/${libdir#./}" 2>&1) || fail "the $arch allocpipe-host list failed under emulation: $listed"
+  listed=$(emulate "$arch" "$binary" list --lib-dir "$work/pkg/${libdir#./}" 2>&1) || fail "the $arch allocpipe-host list failed under emulation: $listed"
   grep -q "^${libs[0]} " <<<"$listed" || fail "the $arch allocpipe-host does not list the $arch ${libs[0]} unpacked next to it: $listed"
   note "under emulation: $version; list finds ${libs[0]} ($arch)"
 else

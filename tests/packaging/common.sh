@@ -140,3 +140,21 @@ paths_in_deb() {
       }' "$member" < "$work/content"
   done < <(find "$work/data" "$work/control" \( -type f -o -type l \) -print0 | sort -z)
 }
+
+# emulate ARCH PROGRAM ARGS...: runs a program of a foreign architecture
+# under its user-mode emulator, never through binfmt_misc. The emulator and
+# its library root (QEMU_LD_PREFIX) are the superbuild's
+# (ALLOC_ARCH_<arch>_EMULATOR, _EMULATOR_PREFIX), given to the test as
+# ALLOCPIPE_EMULATOR_<arch> and ALLOCPIPE_EMULATOR_PREFIX_<arch>.
+emulator_of() {
+  local var=ALLOCPIPE_EMULATOR_$1
+  [ -n "${!var:-}" ] || fail "no emulator for $1: the test needs \$$var (the superbuild's ALLOC_ARCH_$1_EMULATOR)"
+  command -v "${!var}" >/dev/null || fail "the emulator '${!var}' for $1 is not installed (Debian package qemu-user-static)"
+  echo "${!var}"
+}
+emulate() {
+  local arch=$1 emulator prefix_var=ALLOCPIPE_EMULATOR_PREFIX_$1
+  shift
+  emulator=$(emulator_of "$arch")
+  QEMU_LD_PREFIX=${!prefix_var:-/} "$emulator" "$@"
+}

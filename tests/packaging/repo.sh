@@ -9,9 +9,10 @@
 #     one repository has binary-amd64 and binary-arm64 indices and Release
 #     says "Architectures: amd64 arm64"; a minimal arm64 throwaway root
 #     (APT::Architecture=arm64, dpkg holding Debian's libc6:arm64 only)
-#     apt-get installs an arm64 package from it by its plain name, and a small arm64 program
-#     under qemu-user (qemu-aarch64-static, QEMU_LD_PREFIX; binfmt_misc is
-#     never used) preloads the installed library and finds its malloc in it;
+#     apt-get installs an arm64 package from it by its plain name, and a small
+#     arm64 program under qemu-user (the superbuild's emulator and
+#     QEMU_LD_PREFIX; binfmt_misc is never used) preloads the installed
+#     library and finds its malloc in it;
 #   - a new revision is published and installed by apt, then rolled back with
 #     apt-get install <package>=<old version> (the README's procedure);
 #   - refused: the same repository signed by another key (update fails), a
@@ -220,9 +221,9 @@ for key in "${FOREIGN_IDS[@]}"; do
   arch=${key##*_} id=${key%_*}
   [ -z "${foreign_done[$arch]:-}" ] || continue  # one package per architecture
   foreign_done[$arch]=1
-  [ "$arch" = arm64 ] || fail "$key: only arm64 programs can be run here (qemu-aarch64-static)"
   triplet=$(dpkg-architecture -a"$arch" -qDEB_HOST_GNU_TYPE 2>/dev/null)
-  require_tools qemu-aarch64-static "$triplet-gcc"
+  require_tools "$triplet-gcc"
+  emulator=$(emulator_of "$arch")
   root=$(apt_root "good-$arch" good "$arch")
   apt_in "$root" apt-get -q -o APT::Update::Error-Mode=any update > "$work/good-$arch-update.log" 2>&1 \
     || { cat "$work/good-$arch-update.log"; fail "apt-get update of the signed repository failed on the $arch root"; }
@@ -234,15 +235,14 @@ for key in "${FOREIGN_IDS[@]}"; do
   [ "$got" = "$arch" ] || fail "apt installed $id for $got on the $arch root"
   lib=$(dpkg-query --admindir="$root/var/lib/dpkg" -L "$id" | grep '\.so$') || fail "$id ($arch) installed no .so file"
   [ "$(elf_machine "$root$lib")" = "$(arch_elf_machine "$arch")" ] || fail "the $lib apt installed on the $arch root is not an $arch ELF file"
-  # Under emulation, explicitly: qemu-user runs the program, Debian's cross C
-  # library (libc6-$arch-cross) is the prefix, the preload is the guest's.
+  # Under emulation, explicitly: the emulator runs the program (its -E sets
+  # the guest's environment, so the preload is the guest's loader's).
   "$triplet-gcc" -O1 -o "$work/probe-$arch" "$here/foreign_preload_probe.c" || fail "cannot build the $arch probe with $triplet-gcc"
-  emulate() { QEMU_LD_PREFIX=/usr/$triplet qemu-aarch64-static "$@"; }
-  if emulate "$work/probe-$arch" "$root$lib" > "$work/probe-$arch-bare.log" 2>&1; then
+  if emulate "$arch" "$work/probe-$arch" "$root$lib" > "$work/probe-$arch-bare.log" 2>&1; then
     fail "the $arch probe claims malloc comes from $root$lib without any preload; it proves nothing"
   fi
-  out=$(emulate -E "LD_PRELOAD=$root$lib" "$work/probe-$arch" "$root$lib" 2>&1) \
-    || fail "$arch program with LD_PRELOAD=$lib (under qemu-aarch64-static) failed: $out"
+  out=$(emulate "$arch" -E "LD_PRELOAD=$root$lib" "$work/probe-$arch" "$root$lib" 2>&1) \
+    || fail "$arch program with LD_PRELOAD=$lib (under $emulator) failed: $out"
   note "$arch root: apt-get install $id from the same repository ($want, $arch); under emulation: $out"
   foreign_preloaded+="$id ($arch) "
 done
