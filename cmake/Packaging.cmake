@@ -69,7 +69,6 @@ foreach(_alloc_var ALLOC_REPO_SUITE ALLOC_REPO_COMPONENT ALLOC_REPO_ORIGIN ALLOC
 endforeach()
 
 set(ALLOC_PACKAGING_DIR "${PROJECT_SOURCE_DIR}/packaging")
-include("${ALLOC_PACKAGING_DIR}/architectures.cmake")
 set(ALLOC_PACKAGING_DATA "${CMAKE_BINARY_DIR}/packaging/packages.cmake")
 
 # Package names are the ids. Debian's own allocator packages are lib<name><soversion>
@@ -83,12 +82,12 @@ function(allocpipe_package_library id)
   if(P_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "allocpipe_package_library(${id}): unexpected arguments '${P_UNPARSED_ARGUMENTS}' (expected: <id> [ARCH <arch>])")
   endif()
-  if(NOT DEFINED P_ARCH)
+  if(NOT DEFINED P_ARCH OR P_ARCH STREQUAL ALLOC_HOST_ARCH)
     set_property(GLOBAL APPEND PROPERTY ALLOCPIPE_PACKAGE_IDS "${id}")
     return()
   endif()
-  if(NOT P_ARCH IN_LIST ALLOC_DEB_ARCHITECTURES)
-    message(FATAL_ERROR "allocpipe_package_library(${id} ARCH ${P_ARCH}): packaging knows the architectures ${ALLOC_DEB_ARCHITECTURES} (packaging/architectures.cmake)")
+  if(NOT P_ARCH IN_LIST ALLOC_ARCHS)
+    message(FATAL_ERROR "allocpipe_package_library(${id} ARCH ${P_ARCH}): '${P_ARCH}' is not one of ALLOC_ARCHS (${ALLOC_ARCHS})")
   endif()
   set_property(GLOBAL APPEND PROPERTY ALLOCPIPE_PACKAGE_ARCH_IDS "${id}_${P_ARCH}")
 endfunction()
@@ -103,7 +102,12 @@ function(allocpipe_finish_packaging)
   endif()
   get_property(ids GLOBAL PROPERTY ALLOCPIPE_PACKAGE_IDS)
   get_property(arch_ids GLOBAL PROPERTY ALLOCPIPE_PACKAGE_ARCH_IDS)
+  # Every smoke stamp, the build host's (smoke/<id>.passed) and the foreign
+  # architectures' (smoke/<arch>/<id>.passed): build-debs.cmake matches each
+  # package to the stamp of its own architecture.
   get_property(stamps GLOBAL PROPERTY ALLOCPIPE_SMOKE_STAMPS)
+  get_property(arch_stamps GLOBAL PROPERTY ALLOCPIPE_ARCH_SMOKE_STAMPS)
+  list(APPEND stamps ${arch_stamps})
 
   # allocpipe-host (src/host) is packaged too when this tree builds it, and
   # for every foreign architecture whose tools sub-build (allocpipe-tools-<arch>,
@@ -112,8 +116,8 @@ function(allocpipe_finish_packaging)
   set(host_archs "")
   if(TARGET allocpipe-host)
     set(host_binary "${CMAKE_BINARY_DIR}/src/host/allocpipe-host")
-    foreach(arch IN LISTS ALLOC_DEB_ARCHITECTURES)
-      if(TARGET allocpipe-tools-${arch})
+    foreach(arch IN LISTS ALLOC_FOREIGN_ARCHS)
+      if(TARGET allocpipe-tools-${arch} AND NOT "${ALLOC_TOOLS_${arch}_HOST}" STREQUAL "")
         list(APPEND host_archs ${arch})
       endif()
     endforeach()
@@ -133,7 +137,16 @@ function(allocpipe_finish_packaging)
     _alloc_pkg_line(data ALLOC_PKG_${name} "${value}")
   endforeach()
   foreach(arch IN LISTS host_archs)
-    _alloc_pkg_line(data ALLOC_PKG_HOST_BINARY_${arch} "${CMAKE_BINARY_DIR}/tools/${arch}/src/host/allocpipe-host")
+    _alloc_pkg_line(data ALLOC_PKG_HOST_BINARY_${arch} "${ALLOC_TOOLS_${arch}_HOST}")
+  endforeach()
+  # What packaging needs of every architecture cmake/Architectures.cmake
+  # knows (the packaging self-tests fake the ones not configured here):
+  # binutils prefix / multiarch triplet, ELF machine.
+  _alloc_pkg_line(data ALLOC_PKG_ARCHS "${_ALLOC_KNOWN_ARCHS}")
+  foreach(arch IN LISTS _ALLOC_KNOWN_ARCHS)
+    foreach(key TRIPLET ELF_MACHINE ELF_NAME)
+      _alloc_pkg_line(data ALLOC_PKG_ARCH_${arch}_${key} "${ALLOC_ARCH_${arch}_${key}}")
+    endforeach()
   endforeach()
   # Recipe data per id, for every architecture it is packaged for.
   set(data_ids ${ids})

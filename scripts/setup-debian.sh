@@ -20,15 +20,6 @@ if [ ! -f "$src_list" ] || [ "$(cat "$src_list")" != "$want" ]; then
   echo "setup-debian: wrote $src_list (deb-src for bookworm, trixie and sid from $uri)"
 fi
 
-# arm64 as a dpkg foreign architecture (multiarch): allocpipe-host's arm64
-# build links libsystemd:arm64, and the arm64 packages' Depends are computed
-# by dpkg-shlibdeps against Debian's libc6:arm64 (from the same URIs; the
-# libraries it pulls in are Multi-Arch: same, so no amd64 package is removed).
-if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-  dpkg --add-architecture arm64
-  echo "setup-debian: added arm64 as a dpkg foreign architecture"
-fi
-
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
   build-essential cmake ninja-build pkg-config patch python3 ca-certificates dpkg-dev \
@@ -36,10 +27,24 @@ apt-get install -y -q --no-install-recommends \
   zlib1g-dev libbz2-dev liblzma-dev libzstd-dev clang-14 libclang-rt-14-dev \
   libcurl4-openssl-dev libssl-dev libarchive-dev libgtest-dev googletest git \
   libsystemd-dev autoconf automake libtool
+# arm64 (ALLOC_ARCHS, cmake/Architectures.cmake): Debian's cross toolchain
+# (crossbuild-essential-arm64: aarch64-linux-gnu-gcc/g++ and the cross C
+# library they link against), qemu-user to run the smoke gate and the
+# benchmark workload under emulation (binfmt_misc is never registered: the
+# programs are started as `qemu-aarch64-static -L / ...`) against Debian's
+# multiarch arm64 runtime (libc6:arm64, libstdc++6:arm64), and the workload's
+# compressors for arm64 (the same archive URIs serve arm64). allocpipe-host
+# for arm64 (built by the cross tools sub-build) links libsystemd:arm64; the
+# arm64 packages' Depends are computed by dpkg-shlibdeps against libc6:arm64.
+# All of these are Multi-Arch: same, so no amd64 package is removed.
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  dpkg --add-architecture arm64
+  apt-get update -q
+fi
+apt-get install -y -q --no-install-recommends \
+  crossbuild-essential-arm64 qemu-user-static \
+  libc6:arm64 libstdc++6:arm64 zlib1g-dev:arm64 libzstd-dev:arm64 libsystemd-dev:arm64
 # The host tests (tests/host/container): a Debian 12 root booted with a real
 # systemd in a container, and the Ansible role run inside it.
 apt-get install -y -q --no-install-recommends \
   debootstrap systemd-container ansible-core util-linux
-# allocpipe-host for arm64 (the cross tools sub-build, allocpipe-tools-arm64)
-# and the arm64 packages: libsystemd-dev:arm64 brings libc6:arm64 too.
-apt-get install -y -q --no-install-recommends libsystemd-dev:arm64

@@ -60,20 +60,20 @@ refused() {  # what file expected-words
   grep -qF "$2" <<<"$log" && grep -qF "$3" <<<"$log" \
     || { cat "$work/run.log"; fail "$1 was refused, but the error does not name $2 and '$3'"; }
   [ -z "$(ls "$work/out")" ] || fail "$1: a refused run left files in the output directory: $(ls "$work/out")"
-  note "refused: $1 ($(grep -o "is an ELF file for [^;]*\|records architecture '[^']*'" <<<"$log" | head -n 1))"
+  note "refused: $1 ($(grep -o "is an ELF file for [^:]*\|records architecture '[^']*'" <<<"$log" | head -n 1))"
 }
 
 fake_tree /arm64 "$work/x86-64.so" arm64
 data_file "" "${id}_arm64" ""
-refused "an x86-64 library as ${id}_arm64" "$work/libs/arm64/$lib" "AArch64 (e_machine 183)"
+refused "an x86-64 library as ${id}_arm64" "$work/libs/arm64/$lib" "arm64 (AArch64, machine 183)"
 
 cp "$work/x86-64.so" "$work/allocpipe-host"
 data_file "" "" arm64 "$work/allocpipe-host"
-refused "an x86-64 allocpipe-host as allocpipe-host_arm64" "$work/allocpipe-host" "AArch64 (e_machine 183)"
+refused "an x86-64 allocpipe-host as allocpipe-host_arm64" "$work/allocpipe-host" "arm64 (AArch64, machine 183)"
 
 fake_tree "" "$work/aarch64.so" amd64
 data_file "$id" "" ""
-refused "an AArch64 library as $id (amd64)" "$work/libs/$lib" "X86-64 (e_machine 62)"
+refused "an AArch64 library as $id (amd64)" "$work/libs/$lib" "amd64 (x86-64, machine 62)"
 
 fake_tree /arm64 "$work/aarch64.so" amd64
 data_file "" "${id}_arm64" ""
