@@ -27,7 +27,7 @@ done
 [[ $(field "$deb" Multi-Arch) =~ ^(no)?$ ]] || fail "$(basename "$deb") declares Multi-Arch: $(field "$deb" Multi-Arch) although it installs /usr/bin/allocpipe-host like every architecture"
 depends=$(field "$deb" Depends)
 for lib in libc6 libsystemd0 libstdc++6; do
-  [[ $depends =~ (^|, )$lib\ \(\>=\ [0-9] ]] || fail "Depends '$depends' of $(basename "$deb") has no versioned $lib (dpkg-shlibdeps for $arch)"
+  [[ ", $depends" == *", $lib (>= "[0-9]* ]] || fail "Depends '$depends' of $(basename "$deb") has no versioned $lib (dpkg-shlibdeps for $arch)"
 done
 dpkg-deb -x "$deb" "$work/pkg"
 dpkg-deb -x "$native_deb" "$work/native"
