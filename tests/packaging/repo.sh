@@ -79,6 +79,19 @@ for arch in $archs; do
   grep -q "main/binary-$arch/Packages.xz$" "$www/good/dists/$suite/Release" || fail "Release does not sign main/binary-$arch/Packages.xz"
 done
 note "one repository, architectures $archs: one signed index each"
+# A configured architecture without packages yet (--architectures, from
+# ALLOC_ARCHS) still gets its (empty) index, so its hosts can add the source.
+mkdir -p "$work/native-only"
+for deb in "${ALL_DEBS[@]}"; do [ "$(dpkg-deb -f "$deb" Architecture)" != "$native" ] || cp "$deb" "$work/native-only/"; done
+bash "$publish" --debs "$work/native-only" --repo "$work/native-only-repo" --suite "$suite" --key "$key_a" --gnupghome "$gpg_a" \
+  --architectures "$native riscv64" > "$work/native-only.log" 2>&1 || { cat "$work/native-only.log"; fail "publishing with --architectures failed"; }
+[ "$(sed -n 's/^Architectures: //p' "$work/native-only-repo/dists/$suite/Release")" = "$native riscv64" ] \
+  || fail "--architectures '$native riscv64': Release says 'Architectures: $(sed -n 's/^Architectures: //p' "$work/native-only-repo/dists/$suite/Release")'"
+[ -f "$work/native-only-repo/dists/$suite/main/binary-riscv64/Packages" ] && [ ! -s "$work/native-only-repo/dists/$suite/main/binary-riscv64/Packages" ] \
+  || fail "--architectures riscv64 without any riscv64 package: no empty binary-riscv64 index"
+if bash "$publish" --debs "$work/native-only" --repo "$work/native-only-repo" --suite "$suite" --key "$key_a" --gnupghome "$gpg_a" \
+     --architectures "$native all" > "$work/native-only.log" 2>&1; then fail "--architectures 'all' was accepted"; fi
+note "--architectures: an architecture without packages gets an empty signed index; 'all' is refused"
 publish good "$gpg_a" "$key_a" || { cat "$work/publish-good.log"; fail "publishing the same files again failed"; }
 grep -q "published 0 new file(s)" "$work/publish-good.log" || fail "republishing identical files was not a no-op"
 mkdir -p "$work/changed"
