@@ -5,19 +5,25 @@
 # cmake/builders/; everything else is shared.
 cmake_minimum_required(VERSION 3.25)
 include("${PLAN}")
+# NAME: the build's target, <id> for the build host's architecture and
+# <id>_<arch> for a foreign one (cmake/Architectures.cmake).
+if(NOT DEFINED NAME)
+  set(NAME "${ID}")
+endif()
 
 function(say message)
-  message(STATUS "[${ID}] ${message}")
+  message(STATUS "[${NAME}] ${message}")
 endfunction()
 
 include("${CMAKE_CURRENT_LIST_DIR}/LogTail.cmake")
+include("${CMAKE_CURRENT_LIST_DIR}/ElfMachine.cmake")
 
 # Runs a command with its output in <log>; on failure prints the log's tail.
 function(run_logged step log)
   execute_process(COMMAND ${ARGN} OUTPUT_FILE "${log}" ERROR_FILE "${log}" RESULT_VARIABLE rc WORKING_DIRECTORY "${BUILD_DIR}")
   if(NOT rc STREQUAL "0")
     allocpipe_log_tail("${log}" 40 tail)
-    message(FATAL_ERROR "[${ID}] ${step} failed (${rc}); full log: ${log}\n    ${tail}")
+    message(FATAL_ERROR "[${NAME}] ${step} failed (${rc}); full log: ${log}\n    ${tail}")
   endif()
 endfunction()
 
@@ -58,12 +64,12 @@ if(NOT rc STREQUAL "0")
   # fails), anything else fails too. The text is only the reason shown.
   if(MISSING_SOURCE STREQUAL "SKIP" AND rc STREQUAL "3")
     string(REGEX REPLACE ".*(could not obtain)" "\\1" reason "${fetch_log}")
-    file(WRITE "${STATUS}.tmp" "NOT BUILT: ${ID}: ${reason}")
+    file(WRITE "${STATUS}.tmp" "NOT BUILT: ${NAME}: ${reason}")
     file(RENAME "${STATUS}.tmp" "${STATUS}")
-    message(WARNING "[${ID}] NOT BUILT (ALLOC_MISSING_SOURCE=SKIP): ${reason}")
+    message(WARNING "[${NAME}] NOT BUILT (ALLOC_MISSING_SOURCE=SKIP): ${reason}")
     return()
   endif()
-  message(FATAL_ERROR "[${ID}] fetching the source failed (allocpipe-fetch exit status ${rc}); no library was built")
+  message(FATAL_ERROR "[${NAME}] fetching the source failed (allocpipe-fetch exit status ${rc}); no library was built")
 endif()
 
 file(REMOVE_RECURSE "${BUILD_DIR}")
@@ -95,7 +101,15 @@ include("${BUILDER}")
 say("build ${VARIANT} variant")
 allocpipe_build()
 if(NOT EXISTS "${BUILT_LIBRARY}")
-  message(FATAL_ERROR "[${ID}] the ${ALLOCATOR} build finished but produced no library at ${BUILT_LIBRARY}")
+  message(FATAL_ERROR "[${NAME}] the ${ALLOCATOR} build finished but produced no library at ${BUILT_LIBRARY}")
+endif()
+# The architecture the manifest will state: an amd64 file never gets an
+# arm64 manifest (a builder that ignored the cross toolchain, say).
+if(DEFINED ELF_MACHINE AND NOT ELF_MACHINE STREQUAL "")
+  allocpipe_check_elf_machine("${BUILT_LIBRARY}" ${ELF_MACHINE} "${ARCH} (${ELF_NAME}, machine ${ELF_MACHINE})" elf_error)
+  if(elf_error)
+    message(FATAL_ERROR "[${NAME}] wrong architecture: ${elf_error}; nothing was published")
+  endif()
 endif()
 
 # 4. Manifest, then publish both under temp names and rename into place.
@@ -138,10 +152,16 @@ json_list(patches "${applied}")
 json_list(configure_options "${BUILD_OPTIONS}")
 json_list(environment_variables "${ENVIRONMENT}")
 json_set(compiler "${COMPILER_ID}")
+if(DEFINED ARCH)
+  json_set(architecture "${ARCH}")
+endif()
+if(DEFINED CROSS_COMPILER)
+  json_set(cross_compiler "${CROSS_COMPILER}")
+endif()
 file(WRITE "${MANIFEST}.tmp" "${json}\n")
 file(COPY_FILE "${BUILT_LIBRARY}" "${LIBRARY}.tmp")
 file(RENAME "${MANIFEST}.tmp" "${MANIFEST}")
 file(RENAME "${LIBRARY}.tmp" "${LIBRARY}")
-file(WRITE "${STATUS}.tmp" "BUILT: ${ID}: ${LIBRARY}\n")
+file(WRITE "${STATUS}.tmp" "BUILT: ${NAME}: ${LIBRARY}\n")
 file(RENAME "${STATUS}.tmp" "${STATUS}")
 say("built ${LIBRARY}")

@@ -1,7 +1,8 @@
 # Debian packages (one per library id, plus its -dbgsym) and a signed APT
 # repository for the fleet. Hooks called by the top-level CMakeLists.txt:
 #
-#   allocpipe_package_library(<id>)   for every selected id
+#   allocpipe_package_library(<id> [ARCH <arch>])   for every selected id and
+#                                     architecture (no ARCH: the build host's)
 #   allocpipe_finish_packaging()      once, after the smoke gate's finish
 #
 # Targets:
@@ -65,6 +66,13 @@ set(ALLOC_PACKAGING_DATA "${CMAKE_BINARY_DIR}/packaging/packages.cmake")
 # Package names are the ids. Debian's own allocator packages are lib<name><soversion>
 # (libmimalloc2.0, libmimalloc3, libjemalloc2); an id never starts with "lib".
 function(allocpipe_package_library id)
+  cmake_parse_arguments(PARSE_ARGV 1 A "" "ARCH" "")
+  if(A_ARCH AND NOT A_ARCH STREQUAL ALLOC_HOST_ARCH)
+    # A foreign architecture's packages (<id>_<arch>.deb): recorded here,
+    # built by the per-architecture packaging.
+    set_property(GLOBAL APPEND PROPERTY ALLOCPIPE_PACKAGE_ARCH_IDS "${id}_${A_ARCH}")
+    return()
+  endif()
   if(NOT id MATCHES "^[a-z0-9][a-z0-9.+-]+$" OR id MATCHES "^lib")
     message(FATAL_ERROR "allocpipe_package_library(${id}): '${id}' is not usable as a Debian package name "
                         "(lowercase letters, digits, '.', '+', '-'; not starting with 'lib', Debian's namespace)")

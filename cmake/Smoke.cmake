@@ -36,11 +36,23 @@
 #       as skipped (ctest "Not Run", with the reason) and the gate prints
 #       SKIPPED and writes no stamp; otherwise an absent library fails.
 #
-#   allocpipe_smoke_library(<id>)
+#       ARCH <debian arch>: a foreign architecture of cmake/Architectures.cmake
+#       (ID is then <id>_<arch>): every child runs under that architecture's
+#       emulator (qemu-user, -L its cross C library), the probe is the cross
+#       sub-build's (cmake/CrossTools.cmake), the labels are smoke;<arch>;<id>,
+#       the stamp is smoke/<arch>/<id>.passed (global property
+#       ALLOCPIPE_ARCH_SMOKE_STAMPS), and a check that cannot run under
+#       emulation (real-program without an interpreter of that architecture,
+#       ALLOCPIPE_SMOKE_PYTHON_<arch>) is reported NOT RUN by name: ctest
+#       shows it skipped, the stamp lists it as not_run.
+#       Every library (native too) must be an ELF file of its architecture:
+#       the harness's architecture check rejects it before any child runs.
+#
+#   allocpipe_smoke_library(<id> [ARCH <arch>])
 #       The per-id hook of the top-level CMakeLists.txt: allocpipe_add_smoke()
 #       from the ALLOC_<id>_* variables of cmake/Recipes.cmake and the
-#       directories of cmake/Superbuild.cmake; a secure id gets the normal id
-#       of the same recipe as TWIN when that id is selected too.
+#       paths of cmake/Architectures.cmake; a secure id gets the normal id
+#       of the same recipe (same architecture) as TWIN when that id is selected too.
 #
 #   allocpipe_finish_smoke()
 #       Target `smoke` depending on every smoke-<id>, part of ALL unless
@@ -72,6 +84,10 @@ if(NOT ALLOCPIPE_SMOKE_PYTHON)
 endif()
 
 file(MAKE_DIRECTORY "${CMAKE_BINARY_DIR}/smoke")
+# The real-program check under emulation needs python3 of the architecture
+# under test (run through the emulator); without one it is reported NOT RUN.
+set(ALLOCPIPE_SMOKE_PYTHON_arm64 "" CACHE FILEPATH
+    "An arm64 python3 for the real-program smoke check of arm64 libraries under emulation (empty: that check is NOT RUN)")
 
 # Every family's ENVIRONMENT (cmake/Recipes.cmake): scrubbed from every
 # child, whatever family is under test.
@@ -85,15 +101,34 @@ function(_allocpipe_smoke_scrub_args out_var)
     set(${out_var} "${args}" PARENT_SCOPE)
 endfunction()
 
+# The harness arguments that select the architecture: none for the build
+# host's own; for a foreign one the cross-built probe and the emulator.
+function(_allocpipe_smoke_arch_args out_var arch)
+    if(arch STREQUAL "" OR arch STREQUAL ALLOC_HOST_ARCH)
+        set(${out_var} --probe "$<TARGET_FILE:allocpipe-smoke-probe>" PARENT_SCOPE)
+        return()
+    endif()
+    if(NOT DEFINED ALLOC_TOOLS_${arch}_PROBE OR NOT DEFINED ALLOC_ARCH_${arch}_EMULATOR)
+        message(FATAL_ERROR "smoke: ${arch}: no cross-built tools or emulator (cmake/Architectures.cmake and "
+                            "allocpipe_add_cross_tools(${arch}) must come first)")
+    endif()
+    set(args --probe "${ALLOC_TOOLS_${arch}_PROBE}" --arch ${arch}
+             --emulator "${ALLOC_ARCH_${arch}_EMULATOR}" --emulator-prefix "${ALLOC_ARCH_${arch}_EMULATOR_PREFIX}")
+    if(ALLOCPIPE_SMOKE_PYTHON_${arch})
+        list(APPEND args --python "${ALLOCPIPE_SMOKE_PYTHON_${arch}}")
+    endif()
+    set(${out_var} "${args}" PARENT_SCOPE)
+endfunction()
+
 # Harness arguments shared by the tests and the gate of one library.
 function(_allocpipe_smoke_common_args out_var library allocator version variant twin allow
-                                      not_built_status)
+                                      not_built_status arch)
     allocpipe_family_dir(${allocator} family_dir)
     _allocpipe_smoke_scrub_args(scrub)
+    _allocpipe_smoke_arch_args(arch_args "${arch}")
     set(args
         --library "${library}" --allocator "${allocator}" --version "${version}"
-        --variant "${variant}"
-        --probe "$<TARGET_FILE:allocpipe-smoke-probe>"
+        --variant "${variant}" ${arch_args}
         --script "${ALLOCPIPE_SMOKE_SCRIPT}" ${scrub})
     if(variant STREQUAL "secure")
         if(NOT EXISTS "${family_dir}/secure.txt")
@@ -108,7 +143,7 @@ function(_allocpipe_smoke_common_args out_var library allocator version variant 
     if(twin)
         list(APPEND args --twin "${twin}")
     endif()
-    if(ALLOCPIPE_SMOKE_PYTHON)
+    if(ALLOCPIPE_SMOKE_PYTHON AND (arch STREQUAL "" OR arch STREQUAL ALLOC_HOST_ARCH))
         list(APPEND args --python "${ALLOCPIPE_SMOKE_PYTHON}")
     endif()
     foreach(subcheck IN LISTS allow)
@@ -118,7 +153,7 @@ function(_allocpipe_smoke_common_args out_var library allocator version variant 
 endfunction()
 
 function(allocpipe_add_smoke)
-    cmake_parse_arguments(PARSE_ARGV 0 S "" "ID;LIBRARY;ALLOCATOR;VERSION;VARIANT;TWIN;TWIN_STATUS;NOT_BUILT_STATUS"
+    cmake_parse_arguments(PARSE_ARGV 0 S "" "ID;LIBRARY;ALLOCATOR;VERSION;VARIANT;TWIN;TWIN_STATUS;NOT_BUILT_STATUS;ARCH"
                           "DEPENDS;ALLOW_MISSING_ENOMEM")
     set(where "allocpipe_add_smoke(${S_ID})")
     if(S_UNPARSED_ARGUMENTS)
@@ -158,8 +193,26 @@ function(allocpipe_add_smoke)
         set(allow ${S_ALLOW_MISSING_ENOMEM})
     endif()
 
+    # A foreign architecture: ID is <id>_<arch>; stamps and labels use <id>.
+    set(foreign FALSE)
+    set(base "${S_ID}")
+    set(stamp_dir "${CMAKE_BINARY_DIR}/smoke")
+    set(labels "smoke;${S_ID}")
+    set(tool_deps allocpipe-smoke allocpipe-smoke-probe)
+    if(S_ARCH AND NOT S_ARCH STREQUAL ALLOC_HOST_ARCH)
+        set(foreign TRUE)
+        string(REGEX REPLACE "_${S_ARCH}$" "" base "${S_ID}")
+        if(base STREQUAL S_ID)
+            message(FATAL_ERROR "${where}: ARCH ${S_ARCH}: ID must be <id>_${S_ARCH}")
+        endif()
+        set(stamp_dir "${CMAKE_BINARY_DIR}/smoke/${S_ARCH}")
+        set(labels "smoke;${S_ARCH};${base}")
+        set(tool_deps allocpipe-smoke allocpipe-tools-${S_ARCH})
+        file(MAKE_DIRECTORY "${stamp_dir}")
+    endif()
+
     _allocpipe_smoke_common_args(common "${S_LIBRARY}" ${S_ALLOCATOR} ${S_VERSION} ${S_VARIANT}
-                                 "${S_TWIN}" "${allow}" "${S_NOT_BUILT_STATUS}")
+                                 "${S_TWIN}" "${allow}" "${S_NOT_BUILT_STATUS}" "${S_ARCH}")
 
     # ctest: one test per (library, check).
     set(checks identity api threads)
@@ -172,7 +225,7 @@ function(allocpipe_add_smoke)
                  COMMAND allocpipe-smoke ${common} --check ${check})
         # TIMEOUT guards against hangs only; nothing asserts on time.
         set_tests_properties(smoke.${S_ID}.${check} PROPERTIES
-            LABELS "smoke;${S_ID}" TIMEOUT 900 SKIP_RETURN_CODE 77)
+            LABELS "${labels}" TIMEOUT 900 SKIP_RETURN_CODE 77)
     endforeach()
 
     # A normal build renamed as secure must be rejected by the secure check
@@ -185,7 +238,7 @@ function(allocpipe_add_smoke)
         endif()
         set(copy "${CMAKE_BINARY_DIR}/smoke/renamed/${S_ID}/${renamed}")
         _allocpipe_smoke_common_args(renamed_args "${copy}" ${S_ALLOCATOR} ${S_VERSION} secure
-                                     "" "${allow}" "")
+                                     "" "${allow}" "" "${S_ARCH}")
         add_test(NAME smoke.${S_ID}.renamed-as-secure
                  COMMAND "${CMAKE_COMMAND}"
                      "-DALLOCPIPE_COPY_FROM=${S_LIBRARY}" "-DALLOCPIPE_COPY_TO=${copy}"
@@ -195,7 +248,7 @@ function(allocpipe_add_smoke)
                      -P "${_ALLOCPIPE_SMOKE_EXPECT_REJECTION}"
                      -- "$<TARGET_FILE:allocpipe-smoke>" ${renamed_args} --check identity,secure)
         set_tests_properties(smoke.${S_ID}.renamed-as-secure PROPERTIES
-            LABELS "smoke;${S_ID};selftest" TIMEOUT 900
+            LABELS "${labels};selftest" TIMEOUT 900
             SKIP_REGULAR_EXPRESSION "smoke: SKIPPED, no check ran")
     endif()
 
@@ -203,8 +256,8 @@ function(allocpipe_add_smoke)
     # superbuild's status file (written after the library) stands for the
     # library: a skipped library has no file, and a missing input would make
     # Ninja re-run the gate on every build.
-    set(stamp "${CMAKE_BINARY_DIR}/smoke/${S_ID}.passed")
-    set(checked "${CMAKE_BINARY_DIR}/smoke/${S_ID}.checked")
+    set(stamp "${stamp_dir}/${base}.passed")
+    set(checked "${stamp_dir}/${base}.checked")
     if(S_NOT_BUILT_STATUS)
         set(file_deps "${S_NOT_BUILT_STATUS}")
     else()
@@ -219,12 +272,19 @@ function(allocpipe_add_smoke)
         OUTPUT "${checked}"
         COMMAND allocpipe-smoke ${common} --check all --stamp "${stamp}" --not-built-exit 0
         COMMAND "${CMAKE_COMMAND}" -E touch "${checked}"
-        DEPENDS ${file_deps} allocpipe-smoke allocpipe-smoke-probe "${ALLOCPIPE_SMOKE_SCRIPT}"
+        DEPENDS ${file_deps} ${tool_deps} "${ALLOCPIPE_SMOKE_SCRIPT}"
                 ${S_DEPENDS}
         COMMENT "Smoke-testing ${S_ID}: ${S_LIBRARY}"
         VERBATIM)
     add_custom_target(smoke-${S_ID} DEPENDS "${checked}")
-    set_property(GLOBAL APPEND PROPERTY ALLOCPIPE_SMOKE_STAMPS "${stamp}")
+    if(foreign)
+        # The build host's packaging looks stamps up by file name: a foreign
+        # architecture's stamps are kept apart.
+        add_dependencies(smoke-${S_ID} allocpipe-tools-${S_ARCH})
+        set_property(GLOBAL APPEND PROPERTY ALLOCPIPE_ARCH_SMOKE_STAMPS "${stamp}")
+    else()
+        set_property(GLOBAL APPEND PROPERTY ALLOCPIPE_SMOKE_STAMPS "${stamp}")
+    endif()
     set_property(GLOBAL APPEND PROPERTY ALLOCPIPE_SMOKE_TARGETS smoke-${S_ID})
 endfunction()
 
@@ -254,6 +314,10 @@ function(allocpipe_finish_smoke)
 endfunction()
 
 function(allocpipe_smoke_library id)
+    cmake_parse_arguments(PARSE_ARGV 1 A "" "ARCH" "")
+    if(NOT A_ARCH)
+        set(A_ARCH "${ALLOC_HOST_ARCH}")
+    endif()
     foreach(var ALLOC_LIBS_DIR ALLOC_STATUS_DIR ALLOC_${id}_LIBRARY ALLOC_${id}_ALLOCATOR
                 ALLOC_${id}_VERSION ALLOC_${id}_VARIANT ALLOC_${id}_RECIPE)
         if(NOT DEFINED ${var})
@@ -261,12 +325,13 @@ function(allocpipe_smoke_library id)
                                 "(cmake/Recipes.cmake and cmake/Superbuild.cmake must come first)")
         endif()
     endforeach()
-    set(extra DEPENDS ${id})
+    allocpipe_arch_paths(${id} ${A_ARCH} P)
+    set(extra DEPENDS ${P_TARGET})
     if(ALLOC_${id}_VARIANT STREQUAL "secure")
         set(normal "${ALLOC_${id}_RECIPE}")
         if(normal IN_LIST ALLOC_SELECTED_IDS AND ALLOC_${normal}_VARIANT STREQUAL "normal")
-            list(APPEND extra ${normal} TWIN "${ALLOC_LIBS_DIR}/${ALLOC_${normal}_LIBRARY}"
-                 TWIN_STATUS "${ALLOC_STATUS_DIR}/${normal}.status")
+            allocpipe_arch_paths(${normal} ${A_ARCH} T)
+            list(APPEND extra ${T_TARGET} TWIN "${T_LIBRARY}" TWIN_STATUS "${T_STATUS}")
         endif()
     endif()
     # Known deviations are the version recipe's, none by default.
@@ -274,12 +339,13 @@ function(allocpipe_smoke_library id)
     if(deviations STREQUAL "")
         set(deviations NONE)
     endif()
-    allocpipe_add_smoke(ID ${id}
-        LIBRARY "${ALLOC_LIBS_DIR}/${ALLOC_${id}_LIBRARY}"
+    allocpipe_add_smoke(ID ${P_NAME}
+        LIBRARY "${P_LIBRARY}"
         ALLOW_MISSING_ENOMEM ${deviations}
         ALLOCATOR ${ALLOC_${id}_ALLOCATOR} VERSION ${ALLOC_${id}_VERSION}
         VARIANT ${ALLOC_${id}_VARIANT}
-        NOT_BUILT_STATUS "${ALLOC_STATUS_DIR}/${id}.status"
+        NOT_BUILT_STATUS "${P_STATUS}"
+        ARCH ${A_ARCH}
         ${extra})
 endfunction()
 

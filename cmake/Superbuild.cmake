@@ -20,25 +20,47 @@ function(_alloc_plan_line out name value)
   set(${out} "${${out}}set(${name} [==[${value}]==])\n" PARENT_SCOPE)
 endfunction()
 
+# allocpipe_add_library(<id> [ARCH <debian arch>]): the build rule of <id>
+# for one architecture of ALLOC_ARCHS (default the build host's; names and
+# paths from allocpipe_arch_paths() in cmake/Architectures.cmake). A foreign
+# architecture builds with its cross compilers: the CMake layer passes the
+# toolchain file, the autotools layer --host=<triplet>.
 function(allocpipe_add_library id)
+  cmake_parse_arguments(PARSE_ARGV 1 A "" "ARCH" "")
+  if(NOT A_ARCH)
+    set(A_ARCH "${ALLOC_HOST_ARCH}")
+  endif()
   set(recipe "${ALLOC_${id}_RECIPE}")
   set(allocator "${ALLOC_${id}_ALLOCATOR}")
-  set(work "${CMAKE_BINARY_DIR}/work/${id}")
-  set(library "${ALLOC_LIBS_DIR}/${ALLOC_${id}_LIBRARY}")
-  set(manifest "${ALLOC_LIBS_DIR}/${ALLOC_${id}_MANIFEST}")
-  set(status "${ALLOC_STATUS_DIR}/${id}.status")
+  allocpipe_arch_paths(${id} ${A_ARCH} P)
+  set(work "${P_WORK_DIR}")
+  set(library "${P_LIBRARY}")
+  set(manifest "${P_MANIFEST}")
+  set(status "${P_STATUS}")
+  if(A_ARCH STREQUAL ALLOC_HOST_ARCH)
+    set(c_compiler "${CMAKE_C_COMPILER}")
+    set(cxx_compiler "${CMAKE_CXX_COMPILER}")
+    set(compiler_id "${CMAKE_C_COMPILER_ID} ${CMAKE_C_COMPILER_VERSION}")
+    set(cross "")
+  else()
+    set(c_compiler "${ALLOC_ARCH_${A_ARCH}_C_COMPILER}")
+    set(cxx_compiler "${ALLOC_ARCH_${A_ARCH}_CXX_COMPILER}")
+    set(compiler_id "${ALLOC_ARCH_${A_ARCH}_COMPILER_ID}")
+    set(cross "${ALLOC_ARCH_${A_ARCH}_TRIPLET}")
+  endif()
 
   set(plan "")
   foreach(pair
-      "ID;${id}" "ALLOCATOR;${allocator}" "VERSION;${ALLOC_${id}_VERSION}" "VARIANT;${ALLOC_${id}_VARIANT}"
+      "ID;${id}" "NAME;${P_NAME}" "ALLOCATOR;${allocator}" "VERSION;${ALLOC_${id}_VERSION}" "VARIANT;${ALLOC_${id}_VARIANT}"
       "WORK_DIR;${work}" "LIBRARY;${library}" "MANIFEST;${manifest}" "STATUS;${status}"
       "FETCHER;${_alloc_fetcher}" "DOWNLOAD_DIR;${ALLOC_DOWNLOAD_DIR}" "MIRRORS;${ALLOC_MIRRORS}"
       "OFFLINE;${ALLOC_OFFLINE}" "DEBIAN_SOURCES;${ALLOC_DEBIAN_SOURCES}" "MISSING_SOURCE;${ALLOC_MISSING_SOURCE}"
       "SOURCE;${ALLOC_${recipe}_SOURCE}" "SOURCE_SHA256;${ALLOC_${recipe}_HASH_${ALLOC_${recipe}_SOURCE}}"
       "URL;${ALLOC_${recipe}_URL}" "LICENSE;${ALLOC_${recipe}_LICENSE}"
       "GENERATOR;${CMAKE_GENERATOR}" "MAKE_PROGRAM;${CMAKE_MAKE_PROGRAM}" "JOBS;${ALLOC_JOBS}"
-      "C_COMPILER;${CMAKE_C_COMPILER}" "CXX_COMPILER;${CMAKE_CXX_COMPILER}"
-      "COMPILER_ID;${CMAKE_C_COMPILER_ID} ${CMAKE_C_COMPILER_VERSION}"
+      "C_COMPILER;${c_compiler}" "CXX_COMPILER;${cxx_compiler}" "COMPILER_ID;${compiler_id}"
+      "ARCH;${A_ARCH}" "ELF_MACHINE;${ALLOC_ARCH_${A_ARCH}_ELF_MACHINE}" "ELF_NAME;${ALLOC_ARCH_${A_ARCH}_ELF_NAME}"
+      "CROSS_HOST;${cross}" "BUILD_TRIPLET;${ALLOC_ARCH_${ALLOC_HOST_ARCH}_TRIPLET}" "TOOLCHAIN_FILE;${ALLOC_ARCH_${A_ARCH}_TOOLCHAIN_FILE}"
       "BUILDER;${ALLOC_FAMILY_${allocator}_DIR}/builder.cmake" "BUILDER_LAYERS;${ALLOC_BUILDER_LAYERS}"
       "ENVIRONMENT;${ALLOC_FAMILY_${allocator}_ENVIRONMENT}")
     list(GET pair 0 name)
@@ -65,7 +87,10 @@ function(allocpipe_add_library id)
   endforeach()
   _alloc_plan_line(plan PATCHES "${patches}")
 
-  set(plan_file "${CMAKE_BINARY_DIR}/plans/${id}.cmake")
+  if(cross)
+    _alloc_plan_line(plan CROSS_COMPILER "${c_compiler}: ${ALLOC_ARCH_${A_ARCH}_COMPILER_VERSION_LINE}")
+  endif()
+  set(plan_file "${CMAKE_BINARY_DIR}/plans/${P_NAME}.cmake")
   file(GENERATE OUTPUT "${plan_file}" CONTENT "${plan}")
 
   # The status file is the one output, written last in both outcomes (BUILT,
@@ -81,13 +106,20 @@ function(allocpipe_add_library id)
     COMMAND "${CMAKE_COMMAND}" "-DPLAN=${plan_file}" -P "${PROJECT_SOURCE_DIR}/cmake/BuildLibrary.cmake"
     DEPENDS "${plan_file}" "${ALLOC_${recipe}_RECIPE_FILE}" "${ALLOC_${recipe}_HASH_FILE}" ${ALLOC_${recipe}_PATCHES}
             "${PROJECT_SOURCE_DIR}/cmake/BuildLibrary.cmake" "${PROJECT_SOURCE_DIR}/cmake/LogTail.cmake"
+            "${PROJECT_SOURCE_DIR}/cmake/ElfMachine.cmake"
             "${ALLOC_FAMILY_${allocator}_DIR}/builder.cmake"
-            ${ALLOC_BUILDER_LAYERS}
-    COMMENT "Fetching, verifying and building ${id}"
+            ${ALLOC_BUILDER_LAYERS} ${ALLOC_ARCH_${A_ARCH}_TOOLCHAIN_FILE}
+    COMMENT "Fetching, verifying and building ${P_NAME}"
     VERBATIM)
-  add_custom_target(${id} ALL DEPENDS "${status}")
+  add_custom_target(${P_TARGET} ALL DEPENDS "${status}")
   if(NOT ALLOC_FETCHER)
-    add_dependencies(${id} allocpipe-fetch)
+    add_dependencies(${P_TARGET} allocpipe-fetch)
+  endif()
+  if(NOT A_ARCH STREQUAL ALLOC_HOST_ARCH)
+    # Installed and packaged per architecture by cmake/Packaging.cmake, not
+    # into this host's ALLOC_LIBDIR.
+    set_property(GLOBAL APPEND PROPERTY ALLOCPIPE_ARCH_IDS "${P_NAME}")
+    return()
   endif()
 
   # OPTIONAL: with ALLOC_MISSING_SOURCE=SKIP an unavailable library is absent

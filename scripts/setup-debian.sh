@@ -27,6 +27,20 @@ apt-get install -y -q --no-install-recommends \
   zlib1g-dev libbz2-dev liblzma-dev libzstd-dev clang-14 libclang-rt-14-dev \
   libcurl4-openssl-dev libssl-dev libarchive-dev libgtest-dev googletest git \
   libsystemd-dev autoconf automake libtool
+# arm64 (ALLOC_ARCHS, cmake/Architectures.cmake): Debian's cross toolchain
+# (crossbuild-essential-arm64: aarch64-linux-gnu-gcc/g++ and the cross C
+# library they link against), qemu-user to run the smoke gate and the
+# benchmark workload under emulation (binfmt_misc is never registered: the
+# programs are started as `qemu-aarch64-static -L / ...`) against Debian's
+# multiarch arm64 runtime (libc6:arm64, libstdc++6:arm64), and the workload's
+# compressors for arm64 (the same archive URIs serve arm64).
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  dpkg --add-architecture arm64
+  apt-get update -q
+fi
+apt-get install -y -q --no-install-recommends \
+  crossbuild-essential-arm64 qemu-user-static \
+  libc6:arm64 libstdc++6:arm64 zlib1g-dev:arm64 libzstd-dev:arm64
 # The host tests (tests/host/container): a Debian 12 root booted with a real
 # systemd in a container, and the Ansible role run inside it.
 apt-get install -y -q --no-install-recommends \

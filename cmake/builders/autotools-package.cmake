@@ -10,7 +10,9 @@
 #       tree in BUILD_DIR (the extracted source stays as verified apart from
 #       the generated files) with this superbuild's compilers, -O2 -g and the
 #       prefix map, runs make -jJOBS TARGETS, and sets BUILD_OPTIONS (for the
-#       manifest) in the caller's scope.
+#       manifest) in the caller's scope. For a foreign architecture
+#       (CROSS_HOST from the plan, e.g. aarch64-linux-gnu) it configures with
+#       --build=<this host's triplet> --host=CROSS_HOST and the cross CC/CXX.
 
 function(allocpipe_autotools_package)
   cmake_parse_arguments(PARSE_ARGV 0 P "" "" "OPTIONS;TARGETS;GENERATE_CONFIGURE")
@@ -32,10 +34,14 @@ function(allocpipe_autotools_package)
       "${CMAKE_COMMAND}" -E chdir "${SRC_DIR}" ${P_GENERATE_CONFIGURE})
     set(generated "generated configure with: ${P_GENERATE_CONFIGURE}")
   endif()
+  set(cross "")
+  if(NOT "${CROSS_HOST}" STREQUAL "")
+    set(cross "--build=${BUILD_TRIPLET}" "--host=${CROSS_HOST}")
+  endif()
   run_logged("configure" "${WORK_DIR}/configure.log"
     "${CMAKE_COMMAND}" -E env "CC=${C_COMPILER}" "CXX=${CXX_COMPILER}"
       "CFLAGS=-O2 -g ${PREFIX_MAP}" "CXXFLAGS=-O2 -g ${PREFIX_MAP}"
-    "${SRC_DIR}/configure" ${P_OPTIONS})
+    "${SRC_DIR}/configure" ${cross} ${P_OPTIONS})
   run_logged("build" "${WORK_DIR}/build.log" make -j${JOBS} ${P_TARGETS})
-  set(BUILD_OPTIONS ${P_OPTIONS} ${generated} PARENT_SCOPE)
+  set(BUILD_OPTIONS ${cross} ${P_OPTIONS} ${generated} PARENT_SCOPE)
 endfunction()

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "architecture.h"
 #include "family.h"
 #include "paths.h"
 
@@ -112,6 +113,13 @@ std::vector<Check> parse_checks(const std::string& flag, const std::string& list
 
 const char* check_name(Check check) { return kChecks[static_cast<int>(check)]; }
 
+std::vector<std::string> emulator_argv(const Options& o) {
+    if (o.emulator.empty()) return {};
+    std::vector<std::string> argv{o.emulator};
+    if (!o.emulator_prefix.empty()) argv.insert(argv.end(), {"-L", o.emulator_prefix});
+    return argv;
+}
+
 const std::vector<std::string>& enomem_subchecks() {
     static const std::vector<std::string> names{"malloc.impossible", "calloc.overflow",
                                                 "realloc.impossible", "reallocarray.overflow"};
@@ -126,11 +134,16 @@ std::string usage_text() {
            "                       [--probe PATH] [--python PATH] [--script PATH]\n"
            "                       [--allow-missing-enomem SUBCHECK]... [--stamp FILE]\n"
            "                       [--timeout SECONDS]\n"
+           "                       [--arch amd64|arm64 [--emulator QEMU [--emulator-prefix DIR]]]\n"
            "                       [--not-built-status FILE [--not-built-exit N]]\n"
            "Runs children under LD_PRELOAD=LIB and checks that LIB serves malloc, is the\n"
            "stated version, behaves, and (secure variant) shows protections its normal twin\n"
-           "lacks. Exit status: 0 passed, 1 a check failed, 2 usage error; with\n"
-           "--not-built-status, N (default 77) when LIB is absent and FILE says NOT BUILT.\n";
+           "lacks. LIB must be an ELF file for --arch (default: this harness's own); a\n"
+           "foreign one runs every child under --emulator (qemu-user, -L DIR), and a check\n"
+           "that cannot run there is reported as NOT RUN by name. Exit status: 0 passed,\n"
+           "1 a check failed, 2 usage error, 77 every check requested was not run under\n"
+           "emulation; with --not-built-status, N (default 77) when LIB is absent and\n"
+           "FILE says NOT BUILT.\n";
 }
 
 Options parse_options(int argc, char** argv) {
@@ -169,6 +182,15 @@ Options parse_options(int argc, char** argv) {
                                  "realloc.impossible, reallocarray.overflow");
             }
             o.allow_missing_enomem.push_back(value);
+        } else if (flag == "--arch") {
+            if (!known_architecture(value)) {
+                throw UsageError(flag + ": expected amd64 or arm64, saw '" + value + "'");
+            }
+            o.arch = value;
+        } else if (flag == "--emulator") {
+            o.emulator = value;
+        } else if (flag == "--emulator-prefix") {
+            o.emulator_prefix = absolute_path(value);
         } else if (flag == "--timeout") {
             o.timeout_seconds = parse_int(flag, value, 1, 86400);
         } else {
@@ -215,6 +237,20 @@ Options parse_options(int argc, char** argv) {
         throw UsageError("--secure-expectations: required for the secure check (the family's "
                          "secure.txt, e.g. " + std::string(allocpipe::family::families_dir()) +
                          "/" + o.allocator + "/secure.txt)");
+    }
+
+    if (o.arch.empty()) o.arch = native_architecture();
+    if (o.arch != native_architecture() && o.emulator.empty()) {
+        throw UsageError("--arch " + o.arch + ": this harness runs " + native_architecture() +
+                         " programs; " + o.arch + " children need --emulator (qemu-user, e.g. "
+                         "qemu-aarch64-static from the Debian package qemu-user-static)");
+    }
+    if (!o.emulator.empty()) {
+        const std::string found = find_in_path(o.emulator);
+        if (found.empty()) {
+            throw UsageError("--emulator: '" + o.emulator + "' not found (Debian package qemu-user-static)");
+        }
+        o.emulator = found;
     }
 
     if (library_not_built(o)) return o;

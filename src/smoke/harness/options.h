@@ -29,6 +29,13 @@ struct Options {
     // every child's environment (the families' ENVIRONMENT lists).
     std::vector<std::string> scrub_env;
     int timeout_seconds = 180;  // per child process; a hang guard, not a measurement
+    // The Debian architecture the library must be built for ("" = this
+    // harness's own). A foreign one runs every child through `emulator`
+    // (qemu-user, e.g. qemu-aarch64-static) with `emulator_prefix` as its
+    // -L (QEMU_LD_PREFIX: the cross C library, /usr/aarch64-linux-gnu).
+    std::string arch;
+    std::string emulator;
+    std::string emulator_prefix;
     // The superbuild's status file for this library. When the library is
     // absent and this file says "NOT BUILT: ...", nothing is checked: the
     // harness prints SKIPPED with the reason and exits with not_built_exit.
@@ -48,6 +55,9 @@ struct HelpRequested {};
 Options parse_options(int argc, char** argv);
 
 std::string usage_text();
+
+// The emulator's argv prefix for children (empty: run them natively).
+std::vector<std::string> emulator_argv(const Options& o);
 
 // api subchecks that --allow-missing-enomem accepts.
 const std::vector<std::string>& enomem_subchecks();

@@ -26,6 +26,10 @@ std::string render(const std::string& library, const CheckOutcome& o) {
         text += '\n';
     }
     for (const auto& d : o.details) text += prefix + d + '\n';
+    if (!o.ran()) {
+        text += prefix + "NOT RUN under emulation: " + o.not_run + "\n";
+        return text;
+    }
     if (o.passed()) {
         text += prefix + "PASSED (" + std::to_string(o.subchecks_passed) + " subchecks)\n";
         return text;

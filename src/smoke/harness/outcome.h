@@ -24,8 +24,11 @@ struct CheckOutcome {
     std::vector<std::string> details;  // printed on success and failure
     std::vector<ChildLog> children;    // stderr shown on failure
     int subchecks_passed = 0;
+    // Why the check could not run at all (under emulation): never a pass.
+    std::string not_run;
 
-    bool passed() const { return failures.empty(); }
+    bool passed() const { return failures.empty() && not_run.empty(); }
+    bool ran() const { return not_run.empty(); }
     void fail(std::string expected, std::string seen, std::string where = {}) {
         failures.push_back({std::move(expected), std::move(seen), std::move(where)});
     }

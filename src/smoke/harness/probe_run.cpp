@@ -23,6 +23,7 @@ ProbeRun run_probe(const Options& o, const std::string& library,
                    const std::vector<std::string>& args,
                    const std::vector<std::pair<std::string, std::string>>& env) {
     ProbeRun run;
+    run.command.emulator = emulator_argv(o);
     run.command.argv.push_back(o.probe);
     run.command.argv.insert(run.command.argv.end(), args.begin(), args.end());
     run.command.preload = library;

@@ -144,6 +144,7 @@ std::string describe_command(const Command& cmd) {
     std::string s;
     if (!cmd.preload.empty()) s += "LD_PRELOAD=" + cmd.preload + " ";
     for (const auto& [k, v] : cmd.env) s += k + "=" + v + " ";
+    for (const auto& e : cmd.emulator) s += e + " ";
     for (std::size_t i = 0; i < cmd.argv.size(); ++i) {
         if (i) s += ' ';
         s += cmd.argv[i];
@@ -158,7 +159,8 @@ ProcessResult run_process(const Command& cmd) {
         result.start_error = "pipe(): " + std::string(std::strerror(errno));
         return result;
     }
-    std::vector<std::string> argv_storage = cmd.argv;
+    std::vector<std::string> argv_storage = cmd.emulator;
+    argv_storage.insert(argv_storage.end(), cmd.argv.begin(), cmd.argv.end());
     std::vector<std::string> env_storage = child_environment(cmd);
     std::vector<char*> argv = c_strings(argv_storage);
     std::vector<char*> envp = c_strings(env_storage);
@@ -189,7 +191,7 @@ ProcessResult run_process(const Command& cmd) {
     int exec_errno = 0;
     if (::read(exec_status.read_end(), &exec_errno, sizeof exec_errno) ==
         static_cast<ssize_t>(sizeof exec_errno)) {
-        result.start_error = "cannot execute " + cmd.argv[0] + ": " + std::strerror(exec_errno);
+        result.start_error = "cannot execute " + argv_storage[0] + ": " + std::strerror(exec_errno);
         return result;  // guard reaps the child
     }
     result.started = true;

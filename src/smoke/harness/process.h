@@ -10,6 +10,10 @@ namespace allocpipe::smoke {
 
 struct Command {
     std::vector<std::string> argv;  // argv[0] is the executable path
+    // Runs argv for another architecture (qemu-user and its -L prefix):
+    // the started program is emulator[0] with argv appended. The emulator
+    // is static, so LD_PRELOAD reaches the emulated program's loader only.
+    std::vector<std::string> emulator;
     std::string preload;            // LD_PRELOAD value, or "" for none
     std::vector<std::pair<std::string, std::string>> env;  // extra variables
     // Allocator configuration removed from the inherited environment, as

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "architecture.h"
 #include "checks.h"
 #include "paths.h"
 #include "process.h"
@@ -59,6 +60,15 @@ std::string first_difference(const std::string& a, const std::string& b) {
 CheckOutcome real_program_check(const Options& o) {
     CheckOutcome out;
     out.check = "real-program";
+    if (!o.emulator.empty() && o.python.empty()) {
+        // The build host's /usr/bin/python3 is for the build host: under the
+        // emulator the workload needs an interpreter of the architecture
+        // under test (--python), and none was given.
+        out.not_run = "no " + o.arch + " python3 to run " + o.script + " under " + o.emulator +
+                      " (--python; the build host's /usr/bin/python3 is " + native_architecture() +
+                      "), so no real program ran with this library";
+        return out;
+    }
     // Debian's own interpreter unless told otherwise (a pyenv or venv shim
     // in PATH would put a wrapper script between the preload and python).
     std::string python = o.python.empty() ? find_in_path("/usr/bin/python3") : find_in_path(o.python);
@@ -77,6 +87,7 @@ CheckOutcome real_program_check(const Options& o) {
     TempDir tmp;
     auto command = [&](const std::string& maps, const std::string& preload) {
         Command c;
+        c.emulator = emulator_argv(o);
         c.argv = {python, "-s", "-B", o.script, maps};
         c.preload = preload;
         c.scrub = o.scrub_env;
