@@ -63,6 +63,9 @@ set(ALLOC_EMULATOR_arm64 "qemu-aarch64-static" CACHE STRING
 set(ALLOC_EMULATOR_PREFIX_arm64 "/" CACHE PATH
   "qemu -L (QEMU_LD_PREFIX) for arm64 programs: / = Debian's multiarch arm64 runtime (libc6:arm64, libstdc++6:arm64).")
 
+set(ALLOC_QUALIFY_EMULATED "mimalloc-2.0.9" CACHE STRING
+  "Library ids qualified quickly under emulation for every foreign architecture (ctest bench.quick.<id>_<arch>); empty: none.")
+
 if(ALLOC_ARCHS STREQUAL "")
   message(FATAL_ERROR "ALLOC_ARCHS is empty: expected a ;-list of Debian architectures (supported: ${_ALLOC_KNOWN_ARCHS})")
 endif()
