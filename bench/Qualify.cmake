@@ -15,6 +15,14 @@
 #       (full run over the registered libraries + glibc, report under
 #       ${CMAKE_BINARY_DIR}/qualify/) and the ctest tests bench.quick and
 #       bench.gate (LABELS bench).
+#   allocpipe_bench_add_emulated(ARCH <arch> ID <id> STATUS <file> LIBRARY <file> STAMP <file>
+#                                WORKLOAD <path> EMULATOR <qemu> EMULATOR_PREFIX <dir> [DEPENDS <target>...])
+#       ctest bench.quick.<id>_<arch> (LABELS bench;<arch>): a --quick run of
+#       the <arch> build of <id> and of glibc, the <arch> workload (the cross
+#       sub-build's) run under the emulator; its report must be complete and
+#       say that RSS is meaningful under qemu-user and speed is not. Skipped
+#       (NOT BUILT HERE) when the library was not built; refused when its
+#       smoke stamp is missing or older than the library.
 #
 # Cache variables: ALLOCPIPE_BENCH_QUALIFY_ARGS (extra runner arguments for
 # `qualify`, e.g. "--repeats;3;--arm;mimalloc-3.0.1:MIMALLOC_PURGE_DELAY=0");
@@ -66,6 +74,27 @@ function(allocpipe_bench_register)
   if(ARG_DEPENDS)
     set_property(GLOBAL APPEND PROPERTY ALLOCPIPE_BENCH_DEPENDS ${ARG_DEPENDS})
   endif()
+endfunction()
+
+function(allocpipe_bench_add_emulated)
+  cmake_parse_arguments(PARSE_ARGV 0 E "" "ARCH;ID;STATUS;LIBRARY;STAMP;WORKLOAD;EMULATOR;EMULATOR_PREFIX" "")
+  foreach(required ARCH ID STATUS LIBRARY STAMP WORKLOAD EMULATOR EMULATOR_PREFIX)
+    if(NOT E_${required})
+      message(FATAL_ERROR "allocpipe_bench_add_emulated: ${required} is required")
+    endif()
+  endforeach()
+  set(name "${E_ID}_${E_ARCH}")
+  add_test(NAME bench.quick.${name}
+    COMMAND ${CMAKE_COMMAND} "-DSTATUS=${E_STATUS}" "-DSTAMP=${E_STAMP}" "-DLIBRARY=${E_LIBRARY}"
+            -P ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/tests/emulated_quick.cmake --
+            $<TARGET_FILE:allocpipe-qualify> --workload ${E_WORKLOAD}
+            --emulator ${E_EMULATOR} --emulator-prefix ${E_EMULATOR_PREFIX}
+            --lib ${E_ID}=${E_LIBRARY} --glibc --quick --repeats 1 --check
+            --title "${E_ID} for ${E_ARCH} under qemu-user (quick)"
+            --out ${CMAKE_BINARY_DIR}/qualify-quick-${E_ARCH})
+  # Two quick runs under emulation; TIMEOUT guards against hangs only.
+  set_tests_properties(bench.quick.${name} PROPERTIES LABELS "bench;${E_ARCH}" RUN_SERIAL TRUE TIMEOUT 1200
+                       SKIP_REGULAR_EXPRESSION "NOT BUILT HERE")
 endfunction()
 
 function(allocpipe_bench_finish)

@@ -63,6 +63,21 @@ set(ALLOC_EMULATOR_arm64 "qemu-aarch64-static" CACHE STRING
 set(ALLOC_EMULATOR_PREFIX_arm64 "/" CACHE PATH
   "qemu -L (QEMU_LD_PREFIX) for arm64 programs: / = Debian's multiarch arm64 runtime (libc6:arm64, libstdc++6:arm64).")
 
+# The kernel page size the arm64 libraries are built for (README "Page
+# sizes"): Debian's arm64 kernels use 4 KiB pages; a fleet on 64 KiB-page
+# kernels needs 65536 (jemalloc refuses to start on pages larger than it was
+# built for). Builders turn it into their options (jemalloc --with-lg-page,
+# gperftools --with-tcmalloc-pagesize); mimalloc reads it at run time.
+set(ALLOC_PAGE_SIZE_arm64 "4096" CACHE STRING
+  "Kernel page size (bytes) of the arm64 hosts the arm64 libraries are built for: 4096 (Debian's kernels), 16384 or 65536.")
+set_property(CACHE ALLOC_PAGE_SIZE_arm64 PROPERTY STRINGS 4096 16384 65536)
+if(NOT ALLOC_PAGE_SIZE_arm64 MATCHES "^(4096|16384|65536)$")
+  message(FATAL_ERROR "ALLOC_PAGE_SIZE_arm64='${ALLOC_PAGE_SIZE_arm64}': expected 4096, 16384 or 65536 (bytes)")
+endif()
+
+set(ALLOC_QUALIFY_EMULATED "mimalloc-2.0.9" CACHE STRING
+  "Library ids qualified quickly under emulation for every foreign architecture (ctest bench.quick.<id>_<arch>); empty: none.")
+
 if(ALLOC_ARCHS STREQUAL "")
   message(FATAL_ERROR "ALLOC_ARCHS is empty: expected a ;-list of Debian architectures (supported: ${_ALLOC_KNOWN_ARCHS})")
 endif()

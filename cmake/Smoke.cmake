@@ -42,9 +42,10 @@
 #       sub-build's (cmake/CrossTools.cmake), the labels are smoke;<arch>;<id>,
 #       the stamp is smoke/<arch>/<id>.passed (global property
 #       ALLOCPIPE_ARCH_SMOKE_STAMPS), and a check that cannot run under
-#       emulation (real-program without an interpreter of that architecture,
-#       ALLOCPIPE_SMOKE_PYTHON_<arch>) is reported NOT RUN by name: ctest
-#       shows it skipped, the stamp lists it as not_run.
+#       emulation (real-program when Debian's python3 of that architecture
+#       could not be downloaded, see ALLOCPIPE_SMOKE_PYTHON_DOWNLOAD) is
+#       reported NOT RUN by name with the reason: ctest shows it skipped, the
+#       stamp lists it as not_run.
 #       Every library (native too) must be an ELF file of its architecture:
 #       the harness's architecture check rejects it before any child runs.
 #
@@ -85,9 +86,45 @@ endif()
 
 file(MAKE_DIRECTORY "${CMAKE_BINARY_DIR}/smoke")
 # The real-program check under emulation needs python3 of the architecture
-# under test (run through the emulator); without one it is reported NOT RUN.
-set(ALLOCPIPE_SMOKE_PYTHON_arm64 "" CACHE FILEPATH
-    "An arm64 python3 for the real-program smoke check of arm64 libraries under emulation (empty: that check is NOT RUN)")
+# under test, run through the emulator: Debian's own, downloaded by the build
+# (cmake/EmulatedPython.cmake) into emulation/<arch>/python; when that fails
+# (or ALLOCPIPE_SMOKE_PYTHON_DOWNLOAD is OFF) the check is reported NOT RUN
+# with the reason.
+option(ALLOCPIPE_SMOKE_PYTHON_DOWNLOAD
+       "Download Debian's python3 of each foreign architecture (apt-get download) for the real-program check under emulation" ON)
+if(ALLOCPIPE_SMOKE_PYTHON)
+    execute_process(COMMAND "${ALLOCPIPE_SMOKE_PYTHON}" -c "import sys; print('%d.%d' % sys.version_info[:2])"
+                    OUTPUT_VARIABLE _allocpipe_python_version OUTPUT_STRIP_TRAILING_WHITESPACE)
+endif()
+
+# emulation/<arch>/python (+ .status) and the rule that fills it, once per
+# architecture; <prefix>_ROOT, _STATUS, _INTERPRETER in the caller's scope.
+function(_allocpipe_smoke_emulated_python arch prefix)
+    set(root "${CMAKE_BINARY_DIR}/emulation/${arch}/python")
+    set(status "${root}.status")
+    set(${prefix}_ROOT "${root}" PARENT_SCOPE)
+    set(${prefix}_STATUS "${status}" PARENT_SCOPE)
+    set(${prefix}_INTERPRETER "${root}/usr/bin/python${_allocpipe_python_version}" PARENT_SCOPE)
+    if(TARGET allocpipe-smoke-python-${arch})
+        return()
+    endif()
+    if(ALLOCPIPE_SMOKE_PYTHON_DOWNLOAD AND _allocpipe_python_version)
+        add_custom_command(OUTPUT "${status}"
+            COMMAND "${CMAKE_COMMAND}" -DARCH=${arch} -DVERSION=${_allocpipe_python_version} "-DROOT=${root}"
+                    "-DSTATUS=${status}" -P "${_ALLOCPIPE_SMOKE_ROOT}/cmake/EmulatedPython.cmake"
+            DEPENDS "${_ALLOCPIPE_SMOKE_ROOT}/cmake/EmulatedPython.cmake"
+            COMMENT "Fetching Debian's ${arch} python${_allocpipe_python_version} for the real-program smoke check under emulation"
+            VERBATIM)
+    else()
+        add_custom_command(OUTPUT "${status}"
+            COMMAND "${CMAKE_COMMAND}" -DARCH=${arch} "-DROOT=${root}" "-DSTATUS=${status}"
+                    "-DDISABLED=not downloaded (ALLOCPIPE_SMOKE_PYTHON_DOWNLOAD=OFF, or no host python3 to match the version of)"
+                    -P "${_ALLOCPIPE_SMOKE_ROOT}/cmake/EmulatedPython.cmake"
+            DEPENDS "${_ALLOCPIPE_SMOKE_ROOT}/cmake/EmulatedPython.cmake"
+            VERBATIM)
+    endif()
+    add_custom_target(allocpipe-smoke-python-${arch} DEPENDS "${status}")
+endfunction()
 
 # Every family's ENVIRONMENT (cmake/Recipes.cmake): scrubbed from every
 # child, whatever family is under test.
@@ -114,9 +151,8 @@ function(_allocpipe_smoke_arch_args out_var arch)
     endif()
     set(args --probe "${ALLOC_TOOLS_${arch}_PROBE}" --arch ${arch}
              --emulator "${ALLOC_ARCH_${arch}_EMULATOR}" --emulator-prefix "${ALLOC_ARCH_${arch}_EMULATOR_PREFIX}")
-    if(ALLOCPIPE_SMOKE_PYTHON_${arch})
-        list(APPEND args --python "${ALLOCPIPE_SMOKE_PYTHON_${arch}}")
-    endif()
+    _allocpipe_smoke_emulated_python(${arch} PY)
+    list(APPEND args --python "${PY_INTERPRETER}" --python-prefix "${PY_ROOT}" --python-status "${PY_STATUS}")
     set(${out_var} "${args}" PARENT_SCOPE)
 endfunction()
 
@@ -207,7 +243,8 @@ function(allocpipe_add_smoke)
         endif()
         set(stamp_dir "${CMAKE_BINARY_DIR}/smoke/${S_ARCH}")
         set(labels "smoke;${S_ARCH};${base}")
-        set(tool_deps allocpipe-smoke allocpipe-tools-${S_ARCH})
+        _allocpipe_smoke_emulated_python(${S_ARCH} PY)
+        set(tool_deps allocpipe-smoke allocpipe-tools-${S_ARCH} "${PY_STATUS}")
         file(MAKE_DIRECTORY "${stamp_dir}")
     endif()
 
@@ -280,7 +317,7 @@ function(allocpipe_add_smoke)
     if(foreign)
         # The build host's packaging looks stamps up by file name: a foreign
         # architecture's stamps are kept apart.
-        add_dependencies(smoke-${S_ID} allocpipe-tools-${S_ARCH})
+        add_dependencies(smoke-${S_ID} allocpipe-tools-${S_ARCH} allocpipe-smoke-python-${S_ARCH})
         set_property(GLOBAL APPEND PROPERTY ALLOCPIPE_ARCH_SMOKE_STAMPS "${stamp}")
     else()
         set_property(GLOBAL APPEND PROPERTY ALLOCPIPE_SMOKE_STAMPS "${stamp}")

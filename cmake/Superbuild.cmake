@@ -89,6 +89,8 @@ function(allocpipe_add_library id)
 
   if(cross)
     _alloc_plan_line(plan CROSS_COMPILER "${c_compiler}: ${ALLOC_ARCH_${A_ARCH}_COMPILER_VERSION_LINE}")
+    # The target kernel's page size: a cross build cannot detect it.
+    _alloc_plan_line(plan PAGE_SIZE "${ALLOC_PAGE_SIZE_${A_ARCH}}")
   endif()
   set(plan_file "${CMAKE_BINARY_DIR}/plans/${P_NAME}.cmake")
   file(GENERATE OUTPUT "${plan_file}" CONTENT "${plan}")

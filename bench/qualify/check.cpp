@@ -50,7 +50,8 @@ bool number(const std::string& s, double& out) {
 
 }  // namespace
 
-std::vector<std::string> check_report(const std::string& dir, const std::vector<std::string>& arms, bool want_png) {
+std::vector<std::string> check_report(const std::string& dir, const std::vector<std::string>& arms, bool want_png,
+                                      bool emulated) {
   std::vector<std::string> problems;
   const Table runs = load_table(dir + "/runs.csv", runs_columns(), problems);
   const Table samples = load_table(dir + "/samples.csv", samples_columns(), problems);
@@ -134,6 +135,11 @@ std::vector<std::string> check_report(const std::string& dir, const std::vector<
         problems.push_back("summary.md: no results row for '" + arm + "'");
       } else if (md.find("n/a", at) < md.find('\n', at)) {
         problems.push_back("summary.md: results row for '" + arm + "' has n/a");
+      }
+    }
+    for (const char* phrase : {kEmulatedRssMeaningful, kEmulatedSpeedNot}) {
+      if (emulated && md.find(phrase) == std::string::npos) {
+        problems.push_back(std::string("summary.md: an emulated run's report does not say ") + phrase);
       }
     }
   } catch (const std::exception& e) {

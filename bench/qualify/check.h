@@ -12,6 +12,9 @@ namespace apq {
 // present, the workload's live bytes never exceed RSS (median over the quiet
 // windows; peak live <= peak RSS), summary.md has a row per arm, chart.svg
 // has a line per arm, and chart.png is a PNG (when want_png).
-std::vector<std::string> check_report(const std::string& dir, const std::vector<std::string>& arms, bool want_png);
+// emulated: the runs were under a user-mode emulator, and the summary must
+// say that RSS is meaningful there and speed is not.
+std::vector<std::string> check_report(const std::string& dir, const std::vector<std::string>& arms, bool want_png,
+                                      bool emulated = false);
 
 }  // namespace apq

@@ -223,6 +223,11 @@ Config parse_cli(const std::vector<std::string>& args) {
       lib_specs.emplace_back(std::move(arm), a);
     } else if (a == "--status-dir") {
       c.status_dir = value("DIR");
+    } else if (a == "--emulator") {
+      c.emulator.insert(c.emulator.begin(), absolute_existing_file(value("PATH of a qemu-user emulator"), a));
+    } else if (a == "--emulator-prefix") {
+      const std::string dir = value("DIR (QEMU_LD_PREFIX)");
+      c.emulator.insert(c.emulator.end(), {"-L", dir});
     } else if (a == "--smoke") {
       c.smoke = absolute_existing_file(value("PATH of allocpipe-smoke"), a);
     } else if (a == "--download-cache") {
@@ -297,6 +302,9 @@ Config parse_cli(const std::vector<std::string>& args) {
       throw UsageError("--lib " + arm.name + "=debian:...: needs --smoke PATH of allocpipe-smoke (the gate it must pass)");
     }
   }
+  if (!c.emulator.empty() && c.emulator[0] == "-L") {
+    throw UsageError("--emulator-prefix: only meaningful with --emulator PATH");
+  }
   if (c.gate.enabled) {
     if (c.gate.baseline.empty() || c.gate.candidate.empty()) {
       throw UsageError("--gate: needs --baseline NAME and --candidate NAME");
@@ -320,6 +328,7 @@ std::string usage() {
          [--title TEXT] [--no-png] [--check]
          [--lib-if-built NAME=PATH]... --status-dir DIR
          [--smoke PATH] [--download-cache DIR] [--fleet-rss-gb GB] [--map-count-margin F]
+         [--emulator QEMU [--emulator-prefix DIR]]
          [--gate --baseline NAME --candidate NAME
                  [--max-slope-margin MB_PER_SIM_HOUR] [--max-rss-margin FRACTION|PERCENT]]
 
@@ -343,6 +352,9 @@ samples.csv, runs.csv, summary.md, chart.svg, chart.png, logs/.
   --fleet-rss-gb    RSS per process the mapping count is extrapolated to (1.5)
   --map-count-margin  warn when that extrapolation comes within this fraction
                     of vm.max_map_count (default 20%)
+  --emulator        run a workload built for another architecture under this
+                    qemu-user emulator (with -L DIR of --emulator-prefix); the
+                    report says that RSS is meaningful there and speed is not
   --check           re-read the written report and fail (exit 1) unless it is
                     complete and sane (numbers present, live bytes <= RSS)
   --gate            exit 1 when the candidate's median slope exceeds the

@@ -53,6 +53,10 @@ struct Config {
   std::string status_dir;  // --status-dir: the superbuild's status/<id>.status files
   std::vector<std::pair<std::string, std::string>> not_measured;  // --lib-if-built arms not built: name, reason
   std::string smoke;           // allocpipe-smoke, for Debian arms
+  // A workload of another architecture runs under a user-mode emulator
+  // (--emulator qemu-aarch64-static --emulator-prefix /usr/aarch64-linux-gnu):
+  // the argv prefix of every workload child, empty for native runs.
+  std::vector<std::string> emulator;
   std::string download_cache;  // content-addressed cache; empty: XDG default
   double fleet_rss_gb = 1.5;   // RSS per process the mapping count is extrapolated to
   double map_margin = 0.20;    // warn when the extrapolation is within this fraction of vm.max_map_count

@@ -106,6 +106,7 @@ int run(const Config& cfg_in, const std::string& command_line) {
   s.profile = prof.name;
   s.command_line = command_line;
   s.system = system_info();
+  s.workload_argv = cfg_in.emulator;
   s.workload_argv.push_back(cfg_in.workload);
   for (const auto& a : prof.workload_args) s.workload_argv.push_back(a);
   for (const auto& a : cfg_in.workload_args) s.workload_argv.push_back(a);
@@ -121,7 +122,7 @@ int run(const Config& cfg_in, const std::string& command_line) {
 
   std::vector<std::string> banners;
   for (const auto& arm : cfg.arms) {
-    banners.push_back(probe_banner(arm, cfg.workload, logs + "/probe-" + safe(arm.name) + ".stderr"));
+    banners.push_back(probe_banner(arm, cfg.emulator, cfg.workload, logs + "/probe-" + safe(arm.name) + ".stderr"));
     std::fprintf(stderr, "allocpipe-qualify: %-28s %s\n", arm.name.c_str(), banners.back().c_str());
     // ld.so only warns when a preload fails and the process goes on with
     // glibc: never report glibc's numbers under a library's name.
@@ -226,7 +227,7 @@ int run(const Config& cfg_in, const std::string& command_line) {
   if (cfg.check) {
     std::vector<std::string> names;
     for (const auto& a : cfg.arms) names.push_back(a.name);
-    const auto problems = check_report(cfg.out_dir, names, cfg.png);
+    const auto problems = check_report(cfg.out_dir, names, cfg.png, !cfg.emulator.empty());
     for (const auto& p : problems) std::fprintf(stderr, "allocpipe-qualify: check: %s\n", p.c_str());
     std::fprintf(stderr, "allocpipe-qualify: check %s (%zu problems)\n", problems.empty() ? "passed" : "FAILED",
                  problems.size());

@@ -147,7 +147,8 @@ RunRecord measure_run(const Arm& arm, const RunPlan& plan, const std::string& st
   return rec;
 }
 
-std::string probe_banner(const Arm& arm, const std::string& workload, const std::string& stderr_path) {
+std::string probe_banner(const Arm& arm, const std::vector<std::string>& launcher, const std::string& workload,
+                         const std::string& stderr_path) {
   // Every family's start-up self-description (recipes/<family>/identity.cpp);
   // which family the library is does not matter here.
   EnvList env = arm.env;
@@ -156,7 +157,9 @@ std::string probe_banner(const Arm& arm, const std::string& workload, const std:
   }
   std::string banner;
   {
-    Child child({workload, "--probe"}, arm.library, env, stderr_path);
+    std::vector<std::string> argv = launcher;
+    argv.insert(argv.end(), {workload, "--probe"});
+    Child child(argv, arm.library, env, stderr_path);
     LineReader reader(child.stdout_fd());
     std::vector<std::string> lines;
     while (reader.pump(lines)) {

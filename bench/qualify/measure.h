@@ -55,6 +55,8 @@ RunRecord measure_run(const Arm& arm, const RunPlan& plan, const std::string& st
 // the families' version queries or gnu_get_libc_version) plus the line a
 // family prints about itself at start-up (its banner_env / banner_marker,
 // e.g. mimalloc's "secure level").
-std::string probe_banner(const Arm& arm, const std::string& workload, const std::string& stderr_path);
+// `launcher`: the emulator's argv prefix (Config::emulator), empty when native.
+std::string probe_banner(const Arm& arm, const std::vector<std::string>& launcher, const std::string& workload,
+                         const std::string& stderr_path);
 
 }  // namespace apq

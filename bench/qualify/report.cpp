@@ -142,10 +142,19 @@ std::string summary_markdown(const Session& s) {
   md << "Profile **" << s.profile << "**, " << s.runs.size() << " runs, repeats interleaved. "
      << "Workload: `" << md_escape([&] {
           std::string a;
-          for (size_t i = 1; i < s.workload_argv.size(); ++i) a += (i > 1 ? " " : "") + s.workload_argv[i];
+          const size_t first = s.config.emulator.size() + 1;  // after the emulator and the workload path
+          for (size_t i = first; i < s.workload_argv.size(); ++i) a += (i > first ? " " : "") + s.workload_argv[i];
           return a.empty() ? std::string("(defaults)") : a;
         }()) << "`\n\n";
 
+  if (!s.config.emulator.empty()) {
+    md << "> **Under user-mode emulation** (`" << md_escape(s.config.emulator[0]) << "`): the workload and the "
+          "libraries are built for another architecture and every run is emulated. " << kEmulatedRssMeaningful << ": the "
+          "allocator's own code manages the guest's memory, the kernel counts its pages as on real hardware (same "
+          "page size as this host), and every arm, glibc too, carries the emulator's own memory (its code cache), so "
+          "compare arms with each other, not with native runs. " << kEmulatedSpeedNot << ": ops/s and CPU seconds measure the emulator's "
+          "translation, not the allocator on real hardware; do not read them.\n\n";
+  }
   if (s.profile == "quick") {
     md << "> Quick profile: a sanity check of the pipeline. Six simulated hours are mostly warm-up; do not read "
           "allocator rankings or gate on slopes from it.\n\n";

@@ -12,6 +12,11 @@ std::string samples_csv(const Session& s);
 std::string runs_csv(const Session& s);
 std::string summary_markdown(const Session& s);
 
+// Under emulation (Config::emulator) the summary says which figures mean
+// something; check_report() requires both phrases in an emulated report.
+inline constexpr const char* kEmulatedRssMeaningful = "**RSS is meaningful**";
+inline constexpr const char* kEmulatedSpeedNot = "**Speed is not**";
+
 // Column names shared with the checker.
 const std::vector<std::string>& samples_columns();
 const std::vector<std::string>& runs_columns();

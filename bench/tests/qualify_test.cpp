@@ -402,6 +402,41 @@ TEST(Check, AcceptsSaneReportAndRejectsLiveAboveRss) {
   EXPECT_FALSE(check_report(dir, {"x", "missing-arm"}, false).empty());
 }
 
+// An emulated run's report says what its figures mean: RSS is meaningful
+// under qemu-user, speed is not. A native report lacks the note, so checked
+// as emulated it is incomplete; with the emulator recorded it passes.
+TEST(Check, EmulatedReportSaysRssMeaningfulSpeedNot) {
+  const std::string dir = std::string(::testing::TempDir()) + "/apq-emulated-" + std::to_string(::getpid());
+  make_dirs(dir);
+  Session s;
+  s.profile = "test";
+  Arm arm;
+  arm.name = arm.base = "x";
+  s.config.arms = {arm};
+  s.runs = {synthetic_run(100, 0, 10)};
+  s.runs[0].repeat = 1;
+  s.metrics = {compute_metrics(s.runs[0])};
+  s.summaries = {summarize("x", {&s.runs[0]}, s.metrics)};
+  auto write_all = [&] {
+    write_file_atomic(dir + "/samples.csv", samples_csv(s));
+    write_file_atomic(dir + "/runs.csv", runs_csv(s));
+    write_file_atomic(dir + "/summary.md", summary_markdown(s));
+    write_file_atomic(dir + "/chart.svg", "<svg><polyline data-arm=\"x\"/></svg>\n");
+  };
+  write_all();
+  const auto native = check_report(dir, {"x"}, false, true);
+  bool found = false;
+  for (const auto& p : native) found = found || p.find("does not say **RSS is meaningful**") != std::string::npos;
+  EXPECT_TRUE(found);
+
+  s.config.emulator = {"/usr/bin/qemu-aarch64-static", "-L", "/"};
+  write_all();
+  const auto emulated = check_report(dir, {"x"}, false, true);
+  EXPECT_TRUE(emulated.empty()) << emulated.front();
+  const std::string md = summary_markdown(s);
+  EXPECT_NE(md.find("**Speed is not**"), std::string::npos);
+}
+
 // The workload's request stream is a function of its options: same seed,
 // same checksum; another seed, another checksum. Every block is freed at the end.
 std::map<std::string, std::string> run_workload(const std::string& seed) {

@@ -115,6 +115,8 @@ const std::map<std::string, Spec>& specs() {
       {"--diff-array-bytes", RNG(diff_array_bytes, "LO-HI")},
       {"--diff-output-bytes", RNG(diff_output_bytes, "LO-HI")},
       {"--chunk-bytes", U64(chunk_bytes, "N")},
+      {"--precompress-sample-bytes",
+       U64(precompress_sample_bytes, "N  bytes of each diff compressed by the real gzip/lzma/zstd")},
       {"--burst-start-s", INT(burst_start_s, "N  simulated s into the hour")},
       {"--burst-collect-s", INT(burst_collect_s, "N  simulated s into the hour")},
       {"--burst-free-delay-s", RNGF(burst_free_delay_s, "LO-HI  real seconds")},
@@ -175,6 +177,8 @@ void validate(const Options& o) {
   need(o.conn_buf_bytes.lo >= 64 && o.conn_buf_bytes.hi >= 4096,
        "--conn-buf-bytes: expected LO >= 64 and HI >= 4096");
   need(o.chunk_bytes >= 64, "--chunk-bytes: expected at least 64");
+  need(o.precompress_sample_bytes >= 4096,
+       "--precompress-sample-bytes: expected at least 4096 (smaller samples are mostly stream headers)");
   need(o.diff_array_bytes.lo >= 64, "--diff-array-bytes: expected at least 64");
   need(o.diff_output_bytes.lo >= 64, "--diff-output-bytes: expected at least 64");
   need(o.burst_start_s < o.burst_collect_s,

@@ -73,6 +73,9 @@ struct Options {
   Range diff_array_bytes{1u << 20, 8u << 20};
   Range diff_output_bytes{10000, 3000000};
   uint64_t chunk_bytes = 4096;
+  // Bytes of each diff compressed by the real gzip/lzma/zstd (precompress.h);
+  // beyond that the outputs grow at the measured ratio.
+  uint64_t precompress_sample_bytes = 16384;
   int burst_start_s = 120;    // simulated seconds into the hour
   int burst_collect_s = 600;  // main thread collects results then (waits if late)
   RangeF burst_free_delay_s{1.0, 3.0};  // real seconds after collection

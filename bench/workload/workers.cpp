@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "precompress.h"
 #include "rng.h"
 
 namespace apw {
@@ -78,29 +79,28 @@ JobResult WorkerPool::do_job(const Job& job) {
   const uint64_t array_bytes = rng.range(o_.diff_array_bytes.lo, o_.diff_array_bytes.hi);
   TrackedBuf lines_old;
   TrackedBuf lines_new;
-  for (uint64_t cap = 4096; ; cap = std::min(array_bytes, cap * 2)) {
+  for (uint64_t cap = 4096;; cap = std::min(array_bytes, cap * 2)) {
     lines_old.resize(t, cap);
     lines_new.resize(t, cap);
     if (cap >= array_bytes) break;
   }
 
   // 2. Produce the diff as a chain of fixed-size chunks (buf_t), some of
-  //    which the main thread will get.
+  //    which the main thread will get. Its first bytes are diff text, what
+  //    the compressors are given below.
   const uint64_t diff_bytes = rng.log_uniform(o_.diff_output_bytes.lo, o_.diff_output_bytes.hi);
+  const std::string text =
+      consensus_diff_text(rng, static_cast<size_t>(std::min<uint64_t>(diff_bytes, o_.precompress_sample_bytes)));
   std::vector<TrackedBuf> chunks;
-  for (uint64_t done = 0; done < diff_bytes; done += o_.chunk_bytes) chunks.emplace_back(t, o_.chunk_bytes);
-
-  // 3. Compress with two methods into outputs grown by doubling; the diff
-  //    text itself is flattened into one more output.
-  for (int method = 0; method < 2; ++method) {
-    const auto want = static_cast<uint64_t>(static_cast<double>(diff_bytes) * (0.2 + 0.3 * rng.uniform()));
-    TrackedBuf out;
-    for (uint64_t cap = 4096; ; cap = std::min(std::max<uint64_t>(want, 64), cap * 2)) {
-      out.resize(t, cap);
-      if (cap >= want) break;
-    }
-    r.outputs.push_back(std::move(out));
+  for (uint64_t done = 0; done < diff_bytes; done += o_.chunk_bytes) {
+    chunks.emplace_back(t, o_.chunk_bytes);
+    if (done < text.size())
+      std::memcpy(chunks.back().data(), text.data() + done, std::min<size_t>(o_.chunk_bytes, text.size() - done));
   }
+
+  // 3. consdiffmgr's compress_multiple(): the diff stored once per method of
+  //    compress_diffs_with[]: flattened (NO_METHOD), then gzip, lzma and zstd
+  //    by the real libraries (precompress.h).
   TrackedBuf flat(t, std::max<uint64_t>(diff_bytes, 64));
   size_t off = 0;
   for (const auto& c : chunks) {
@@ -108,8 +108,10 @@ JobResult WorkerPool::do_job(const Job& job) {
     std::memcpy(flat.data() + off, c.data(), n);
     off += n;
   }
-  r.outputs.push_back(std::move(flat));
   chunks.clear();
+  for (TorMethod m : kDiffMethods)
+    r.outputs.push_back(tor_compress_best(t, m, text.data(), text.size(), static_cast<size_t>(diff_bytes)).buf);
+  r.outputs.push_back(std::move(flat));
   lines_old.reset();
   lines_new.reset();
 

@@ -19,6 +19,15 @@ function(allocpipe_build)
     # use-after-free detection on sampled allocations.
     list(APPEND options --enable-opt-safety-checks --enable-opt-size-checks --enable-uaf-detection)
   endif()
+  # jemalloc compiles its page size in and refuses to start on a kernel with
+  # larger pages ("<jemalloc>: Unsupported system page size"). configure
+  # detects it by running a program, which a cross build cannot: it would
+  # silently assume 4 KiB. A cross build states the target's (PAGE_SIZE,
+  # ALLOC_PAGE_SIZE_<arch>); a native one keeps the detected size.
+  if(DEFINED PAGE_SIZE)
+    allocpipe_log2(${PAGE_SIZE} lg_page)
+    list(APPEND options --with-lg-page=${lg_page})
+  endif()
   allocpipe_autotools_package(OPTIONS ${options} TARGETS build_lib_shared GENERATE_CONFIGURE autoconf)
   set(BUILT_LIBRARY "${BUILD_DIR}/lib/libjemalloc.so.2" PARENT_SCOPE)
   set(BUILD_OPTIONS "${BUILD_OPTIONS}" PARENT_SCOPE)

@@ -25,6 +25,9 @@ function(allocpipe_build)
     -DMI_BUILD_STATIC=OFF
     -DMI_BUILD_OBJECT=OFF
     -DMI_BUILD_TESTS=OFF)
+  # No page-size option: mimalloc asks the kernel at run time
+  # (sysconf(_SC_PAGESIZE) in src/os.c) and its 64 KiB slices fit 4, 16 and
+  # 64 KiB kernel pages alike (README "Page sizes").
   allocpipe_cmake_package(OPTIONS ${options})
 
   # Upstream names the file after the *effective* MI_SECURE, so the name

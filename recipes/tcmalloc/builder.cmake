@@ -6,6 +6,13 @@
 
 function(allocpipe_build)
   set(options --enable-minimal --disable-debugalloc --disable-libunwind --disable-static)
+  # tcmalloc's pages are its own (8 KiB by default) and work on any kernel,
+  # but memory goes back to the kernel only in whole kernel pages: on 64 KiB
+  # kernels gperftools' own choice (its default on ppc64) is 64 KiB pages.
+  if(DEFINED PAGE_SIZE AND PAGE_SIZE GREATER 8192)
+    math(EXPR kib "${PAGE_SIZE} / 1024")
+    list(APPEND options --with-tcmalloc-pagesize=${kib})
+  endif()
   allocpipe_autotools_package(OPTIONS ${options} TARGETS libtcmalloc_minimal.la
                               GENERATE_CONFIGURE autoreconf -fi)
   allocpipe_one_real_file(real "${BUILD_DIR}/.libs/libtcmalloc_minimal.so.*")

@@ -1,5 +1,6 @@
 #include "verify.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <thread>
 
@@ -12,6 +13,10 @@
 namespace allocpipe::host {
 
 namespace {
+
+// How long a library may take to appear in a new process's maps: the
+// loader's work between execve and main, slow only on a loaded host.
+constexpr std::chrono::milliseconds kLoaderSettle{5000};
 
 struct Watched {
   const Expectation* e;
@@ -51,7 +56,7 @@ std::string check_started(Systemd& systemd, const Expectation& e, const Installe
   if (info.main_pid == 0) return "active but has no main process (expected a MainPID to inspect)";
   if (info.main_pid == e.old_pid) return "MainPID is still " + std::to_string(e.old_pid) + " (expected a new process)";
   wait_for_exec(info.main_pid);
-  UnitStatus s = inspect_unit(info, installed, our_drop_in_loaded(info, unit_dir), realtime_usec());
+  UnitStatus s = inspect_settled(info, installed, our_drop_in_loaded(info, unit_dir), e.library, kLoaderSettle);
   if (e.library) {
     for (const std::string& m : s.missing)
       if (m == *e.library)
@@ -71,6 +76,18 @@ std::string check_started(Systemd& systemd, const Expectation& e, const Installe
 }
 
 }  // namespace
+
+UnitStatus inspect_settled(const UnitInfo& info, const Installed& installed, bool our_drop_in_loaded,
+                           const std::optional<std::string>& library, std::chrono::milliseconds budget) {
+  const auto deadline = std::chrono::steady_clock::now() + budget;
+  for (;;) {
+    UnitStatus s = inspect_unit(info, installed, our_drop_in_loaded, realtime_usec());
+    const bool loading =
+        library ? std::find(s.missing.begin(), s.missing.end(), *library) != s.missing.end() : s.match && !*s.match;
+    if (!loading || !s.problem.empty() || std::chrono::steady_clock::now() >= deadline) return s;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
 
 std::map<std::string, std::string> verify_units(Systemd& systemd, const std::vector<Expectation>& expected,
                                                 const Installed& installed, const std::filesystem::path& unit_dir,

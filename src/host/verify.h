@@ -14,6 +14,7 @@
 #include "bus.h"
 #include "library.h"
 #include "output.h"
+#include "status.h"
 
 namespace allocpipe::host {
 
@@ -23,6 +24,14 @@ struct Expectation {
   std::uint32_t old_pid = 0;           // the process before the restart (must be replaced)
   std::string job_result;              // JobRemoved result of its restart
 };
+
+// inspect_unit(), repeated for up to `budget` while the expected library
+// (nullopt: what its configuration preloads) is not yet mapped. Type=exec
+// ends the restart job at execve, before the dynamic loader has mapped
+// LD_PRELOAD, so a process seen at once may not have it yet; only a library
+// still missing after the budget is a failure.
+UnitStatus inspect_settled(const UnitInfo& info, const Installed& installed, bool our_drop_in_loaded,
+                           const std::optional<std::string>& library, std::chrono::milliseconds budget);
 
 // unit -> failure reason ("" = passed). Waits `health` once for all units.
 std::map<std::string, std::string> verify_units(Systemd& systemd, const std::vector<Expectation>& expected,

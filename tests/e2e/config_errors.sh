@@ -15,6 +15,13 @@ expect_configure_error() {  # name, expected text, cmake args...
 expect_configure_error unknown-id "ALLOC_BUILD: unknown library id 'mimalloc-9.9.9'" -DALLOC_BUILD=mimalloc-9.9.9
 grep -q "mimalloc-2.0.9-secure" unknown-id.log || fail "unknown-id: valid ids are not listed"
 expect_configure_error bad-debian-mode "ALLOC_DEBIAN_SOURCES='sometimes': expected AUTO, ON or OFF" -DALLOC_DEBIAN_SOURCES=sometimes
+# The architecture axis (cmake/Architectures.cmake): an unknown architecture,
+# and a foreign one whose cross compiler or emulator is missing, name the
+# value and the Debian package to install.
+expect_configure_error unknown-arch "ALLOC_ARCHS: unsupported architecture 'riscv64' (expected Debian architecture names, supported: amd64, arm64)" -DALLOC_ARCHS="amd64;riscv64"
+expect_configure_error missing-cross-compiler "ALLOC_ARCHS lists arm64, but its cross compiler 'no-such-cross-gcc' is not installed: install the Debian package crossbuild-essential-arm64" -DALLOC_ARCHS="amd64;arm64" -DALLOC_CROSS_PREFIX_arm64=no-such-cross-
+expect_configure_error missing-emulator "its user-mode emulator 'no-such-qemu-aarch64' is not installed (the smoke gate runs every arm64 library under it): install the Debian package qemu-user-static" -DALLOC_ARCHS="amd64;arm64" -DALLOC_EMULATOR_arm64=no-such-qemu-aarch64
+expect_configure_error bad-page-size "ALLOC_PAGE_SIZE_arm64='64k': expected 4096, 16384 or 65536 (bytes)" -DALLOC_PAGE_SIZE_arm64=64k
 expect_configure_error relative-libdir "ALLOC_LIBDIR='lib': expected an absolute path" -DALLOC_LIBDIR:STRING=lib
 
 # The family folder without its other versions, then one version to break.

@@ -9,6 +9,8 @@
 # a "-secure" name). If COPY_FROM is absent and ALLOCPIPE_NOT_BUILT_STATUS
 # names a status file saying "NOT BUILT", the script prints
 # "smoke: SKIPPED, no check ran" (the test's SKIP_REGULAR_EXPRESSION).
+# With -DALLOCPIPE_SET_ELF_MACHINE=N the copy's ELF e_machine (bytes 18-19)
+# is set to N: a library that claims another architecture.
 # With -DALLOCPIPE_STALE_STAMP=F (the command's --stamp F) an old stamp is
 # planted at F first, and F must be gone afterwards: a rejected library never
 # keeps a stamp from an earlier run.
@@ -53,6 +55,14 @@ if(DEFINED ALLOCPIPE_COPY_FROM)
     file(REMOVE "${ALLOCPIPE_COPY_TO}")
     file(COPY_FILE "${ALLOCPIPE_COPY_FROM}" "${ALLOCPIPE_COPY_TO}")
     message(STATUS "copied ${ALLOCPIPE_COPY_FROM} -> ${ALLOCPIPE_COPY_TO}")
+    if(DEFINED ALLOCPIPE_SET_ELF_MACHINE)
+        execute_process(COMMAND python3 -c
+            "import sys; f = open(sys.argv[1], 'r+b'); f.seek(18); f.write(int(sys.argv[2]).to_bytes(2, 'little'))"
+            "${ALLOCPIPE_COPY_TO}" "${ALLOCPIPE_SET_ELF_MACHINE}" RESULT_VARIABLE rc)
+        if(NOT rc STREQUAL "0")
+            message(FATAL_ERROR "could not set the ELF machine of ${ALLOCPIPE_COPY_TO} (python3: ${rc})")
+        endif()
+    endif()
 endif()
 
 if(DEFINED ALLOCPIPE_STALE_STAMP)

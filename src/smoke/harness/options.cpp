@@ -134,7 +134,8 @@ std::string usage_text() {
            "                       [--probe PATH] [--python PATH] [--script PATH]\n"
            "                       [--allow-missing-enomem SUBCHECK]... [--stamp FILE]\n"
            "                       [--timeout SECONDS]\n"
-           "                       [--arch amd64|arm64 [--emulator QEMU [--emulator-prefix DIR]]]\n"
+           "                       [--arch amd64|arm64 [--emulator QEMU [--emulator-prefix DIR]\n"
+           "                        [--python-prefix DIR] [--python-status FILE]]]\n"
            "                       [--not-built-status FILE [--not-built-exit N]]\n"
            "Runs children under LD_PRELOAD=LIB and checks that LIB serves malloc, is the\n"
            "stated version, behaves, and (secure variant) shows protections its normal twin\n"
@@ -191,6 +192,10 @@ Options parse_options(int argc, char** argv) {
             o.emulator = value;
         } else if (flag == "--emulator-prefix") {
             o.emulator_prefix = absolute_path(value);
+        } else if (flag == "--python-prefix") {
+            o.python_prefix = absolute_path(value);
+        } else if (flag == "--python-status") {
+            o.python_status = absolute_path(value);
         } else if (flag == "--timeout") {
             o.timeout_seconds = parse_int(flag, value, 1, 86400);
         } else {

@@ -36,6 +36,12 @@ struct Options {
     std::string arch;
     std::string emulator;
     std::string emulator_prefix;
+    // Under emulation, the real-program check's interpreter (--python) is
+    // Debian's python3 of that architecture unpacked into python_prefix (its
+    // children's -L); python_status says why it is missing when it is
+    // (cmake/EmulatedPython.cmake: "UNAVAILABLE <reason>").
+    std::string python_prefix;
+    std::string python_status;
     // The superbuild's status file for this library. When the library is
     // absent and this file says "NOT BUILT: ...", nothing is checked: the
     // harness prints SKIPPED with the reason and exits with not_built_exit.

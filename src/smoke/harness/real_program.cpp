@@ -60,18 +60,34 @@ std::string first_difference(const std::string& a, const std::string& b) {
 CheckOutcome real_program_check(const Options& o) {
     CheckOutcome out;
     out.check = "real-program";
-    if (!o.emulator.empty() && o.python.empty()) {
+    if (!o.emulator.empty()) {
         // The build host's /usr/bin/python3 is for the build host: under the
         // emulator the workload needs an interpreter of the architecture
-        // under test (--python), and none was given.
-        out.not_run = "no " + o.arch + " python3 to run " + o.script + " under " + o.emulator +
-                      " (--python; the build host's /usr/bin/python3 is " + native_architecture() +
-                      "), so no real program ran with this library";
-        return out;
+        // under test (--python, e.g. Debian's arm64 python3 unpacked into
+        // --python-prefix), and there is none.
+        bool have_status = false;
+        std::string status = o.python_status.empty() ? "" : read_file(o.python_status, have_status);
+        while (!status.empty() && status.back() == '\n') status.pop_back();
+        struct stat st {};
+        std::string why;
+        if (o.python.empty()) {
+            why = "--python not given";
+        } else if (have_status && status.rfind("UNAVAILABLE ", 0) == 0) {
+            why = status.substr(12);
+        } else if (::stat(o.python.c_str(), &st) != 0) {
+            why = o.python + " does not exist";
+        }
+        if (!why.empty()) {
+            out.not_run = "no " + o.arch + " python3 to run " + o.script + " under " + o.emulator + " (" + why +
+                          "; the build host's /usr/bin/python3 is " + native_architecture() +
+                          "), so no real program ran with this library";
+            return out;
+        }
     }
     // Debian's own interpreter unless told otherwise (a pyenv or venv shim
     // in PATH would put a wrapper script between the preload and python).
     std::string python = o.python.empty() ? find_in_path("/usr/bin/python3") : find_in_path(o.python);
+    if (!o.emulator.empty()) python = o.python;  // a foreign binary: checked above, never looked up in PATH
     if (python.empty() && o.python.empty()) python = find_in_path("python3");
     if (python.empty()) {
         out.fail("an interpreter '" + (o.python.empty() ? std::string("python3") : o.python) +
@@ -88,6 +104,9 @@ CheckOutcome real_program_check(const Options& o) {
     auto command = [&](const std::string& maps, const std::string& preload) {
         Command c;
         c.emulator = emulator_argv(o);
+        // The interpreter's own libraries (libpython, libexpat) are in its
+        // prefix; what is not there comes from / as for the probe.
+        if (!c.emulator.empty() && !o.python_prefix.empty()) c.emulator = {o.emulator, "-L", o.python_prefix};
         c.argv = {python, "-s", "-B", o.script, maps};
         c.preload = preload;
         c.scrub = o.scrub_env;

@@ -3,6 +3,10 @@
 // a good, an aborting and a missing library; status rows from them.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "bus.h"
@@ -11,6 +15,7 @@
 #include "probe.h"
 #include "procfs.h"
 #include "status.h"
+#include "verify.h"
 #include "test_support.h"
 
 using namespace allocpipe::host;
@@ -137,6 +142,41 @@ TEST(Status, AConfiguredLibraryThatIsNotMappedIsAMismatch) {
   info.main_pid = 0;
   info.active_state = "inactive";
   EXPECT_FALSE(inspect_unit(info, installed, false, 0).match.has_value());
+}
+
+// The process exists before its loader has mapped LD_PRELOAD (Type=exec ends
+// the restart job at execve): the same PID maps the library a moment later.
+TEST(Status, ALibraryMappedAMomentAfterTheCheckStartsIsNotAFailure) {
+  TempDir t;
+  hosttest::install_library(t / "lib", "testalloc-1.2.3-secure", "testalloc", HOST_TEST_PRELOAD_OK);
+  const Installed installed = load_installed(t / "lib");
+  const std::string lib = (t / "lib" / "libtestalloc-1.2.3-secure.so").string();
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", "sleep 0.5; LD_PRELOAD=\"$0\" exec sleep 60", lib.c_str(), (char*)nullptr);
+    _exit(127);
+  }
+  UnitInfo info;
+  info.name = "late.service";
+  info.active_state = "active";
+  info.sub_state = "running";
+  info.main_pid = static_cast<std::uint32_t>(pid);
+  info.environment = {"LD_PRELOAD=" + lib};
+  const UnitStatus at_once = inspect_unit(info, installed, true, 0);
+  const UnitStatus settled = inspect_settled(info, installed, true, lib, std::chrono::seconds(10));
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  EXPECT_EQ(at_once.missing, std::vector<std::string>{lib});  // the race this guards against
+  EXPECT_TRUE(settled.missing.empty()) << status_table({settled}, std::nullopt);
+  ASSERT_TRUE(settled.match.has_value());
+  EXPECT_TRUE(*settled.match);
+
+  // A library that never comes is still reported, after the budget.
+  hosttest::Child glibc("");
+  info.main_pid = static_cast<std::uint32_t>(glibc.pid());
+  const UnitStatus never = inspect_settled(info, installed, true, lib, std::chrono::milliseconds(200));
+  EXPECT_EQ(never.missing, std::vector<std::string>{lib});
 }
 
 TEST(Library, ListsManifestsAndNamesBadOnes) {
