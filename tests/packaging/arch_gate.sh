@@ -7,7 +7,9 @@
 #   4. an arm64 library (a real AArch64 ELF) whose manifest says amd64.
 # Each is refused with an error naming the file and the expected machine,
 # and leaves no package in the output directory. Runs on a fake build tree
-# (status, library, stamp, manifest) made here, with passed smoke stamps.
+# (status, library, stamp, manifest) made here, with passed smoke stamps, for
+# a fake id: it needs no selected library (the mutation check's scratch build
+# selects none), only the packaging data's tables.
 #   arch_gate.sh DATA WORK
 source "$(dirname "$0")/common.sh"
 data=$1 work=$2
@@ -15,14 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 require_tools cmake gcc aarch64-linux-gnu-gcc od
 [ "$(dpkg --print-architecture)" = amd64 ] || skip "the fake binaries are amd64 and arm64; this build host is $(dpkg --print-architecture)"
 rm -rf "$work" && mkdir -p "$work/bin/smoke/arm64" "$work/libs/arm64" "$work/status/arm64" "$work/out"
-query() {  # data-file cmake-expression-printing-script
-  printf '%s\n' "include(\"$1\")" 'list(GET ALLOC_PKG_IDS 0 id)' "$2" > "$work/query.cmake"
-  cmake -P "$work/query.cmake" 2>&1
-}
-id=$(query "$data" 'message("${id}")')
-[ -n "$id" ] || skip "no library id is selected (ALLOC_BUILD)"
-[[ $id =~ ^[a-z0-9][a-z0-9.+-]+$ ]] || fail "unexpected library id in $data: $id"
-read -r lib manifest <<<"$(query "$data" 'message("${ALLOC_PKG_${id}_LIBRARY} ${ALLOC_PKG_${id}_MANIFEST}")')"
+id=allocpipe-archgate-1.0 lib=liballocpipe-archgate-1.0.so manifest=liballocpipe-archgate-1.0.manifest.json
 
 # Two tiny shared objects, one per machine (e_machine 62 and 183).
 printf 'int allocpipe_arch_gate(void) { return 1; }\n' > "$work/fake.c"
@@ -44,6 +39,8 @@ data_file() {  # ids arch-ids host-archs [host-binary]
     echo "set(ALLOC_PKG_LIBS_DIR \"$work/libs\")"
     echo "set(ALLOC_PKG_STATUS_DIR \"$work/status\")"
     echo "set(ALLOC_PKG_IDS \"$1\")"
+    echo "set(ALLOC_PKG_${id}_LIBRARY \"$lib\")"
+    echo "set(ALLOC_PKG_${id}_MANIFEST \"$manifest\")"
     echo "set(ALLOC_PKG_ARCH_IDS \"$2\")"
     echo "set(ALLOC_PKG_SMOKE_STAMPS \"$work/bin/smoke/$id.passed;$work/bin/smoke/arm64/$id.passed\")"
     echo "set(ALLOC_PKG_HOST_BINARY \"\")"

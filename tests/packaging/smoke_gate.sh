@@ -10,14 +10,19 @@ data=$1 work=$2
 here=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$work" && mkdir -p "$work/bin/smoke" "$work/libs" "$work/status" "$work/out"
 query() {  # data-file cmake-expression-printing-script
-  printf '%s\n' "include(\"$1\")" 'list(GET ALLOC_PKG_IDS 0 id)' "$2" > "$work/query.cmake"
+  printf '%s\n' "include(\"$1\")" 'set(id "")' 'if(ALLOC_PKG_IDS)' '  list(GET ALLOC_PKG_IDS 0 id)' 'endif()' "$2" > "$work/query.cmake"
   cmake -P "$work/query.cmake" 2>&1
 }
 id=$(query "$data" 'message("${id}")')
-[ -n "$id" ] || skip "no library id is selected (ALLOC_BUILD)"
+fake_names=""
+if [ -z "$id" ]; then  # no library selected (the mutation check's scratch build): a fake id
+  id=allocpipe-gate-1.0
+  fake_names="set(ALLOC_PKG_${id}_LIBRARY lib$id.so)"$'\n'"set(ALLOC_PKG_${id}_MANIFEST lib$id.manifest.json)"
+fi
 [[ $id =~ ^[a-z0-9][a-z0-9.+-]+$ ]] || fail "unexpected library id in $data: $id"
 {
   echo "include(\"$data\")"
+  echo "$fake_names"
   echo "set(ALLOC_PKG_BINARY_DIR \"$work/bin\")"
   echo "set(ALLOC_PKG_LIBS_DIR \"$work/libs\")"
   echo "set(ALLOC_PKG_STATUS_DIR \"$work/status\")"
