@@ -43,7 +43,8 @@ if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 fi
 apt-get install -y -q --no-install-recommends \
   crossbuild-essential-arm64 qemu-user-static \
-  libc6:arm64 libstdc++6:arm64 zlib1g-dev:arm64 libzstd-dev:arm64 libsystemd-dev:arm64
+  libc6:arm64 libstdc++6:arm64 zlib1g-dev:arm64 libzstd-dev:arm64 liblzma-dev:arm64 \
+  libsystemd-dev:arm64
 # The host tests (tests/host/container): a Debian 12 root booted with a real
 # systemd in a container, and the Ansible role run inside it.
 apt-get install -y -q --no-install-recommends \
