@@ -133,9 +133,12 @@ function(allocpipe_bench_finish)
     message(WARNING "ALLOC_QUALIFY_DEBIAN is set but there is no allocpipe-smoke target: Debian arms are not measured")
   endif()
 
+  # One repeat: twelve arms (seven built ids, four Debian binaries, glibc) at
+  # ~75 s a run fit about 20 minutes; ALLOCPIPE_BENCH_QUALIFY_ARGS=--repeats;2
+  # adds the spreads (and doubles the time). bench.quick has two repeats.
   add_custom_target(qualify
     COMMAND ${runner} --workload ${workload} ${lib_args} --glibc
-            --out ${CMAKE_BINARY_DIR}/qualify --check ${ALLOCPIPE_BENCH_QUALIFY_ARGS}
+            --out ${CMAKE_BINARY_DIR}/qualify --check --repeats 1 ${ALLOCPIPE_BENCH_QUALIFY_ARGS}
     DEPENDS allocpipe-qualify allocpipe-relay-workload ${deps}
     USES_TERMINAL VERBATIM
     COMMENT "Allocator qualification (about 20 minutes); report in ${CMAKE_BINARY_DIR}/qualify/summary.md")
