@@ -4,12 +4,17 @@
 #
 #   publish-repo.sh --debs DIR --repo DIR --suite SUITE --key FINGERPRINT
 #                   [--codename NAME] [--component main] [--origin allocpipe]
-#                   [--gnupghome DIR] [--valid-days N]
+#                   [--gnupghome DIR] [--valid-days N] [--architectures "amd64 arm64"]
 #
 # Layout (the usual Debian one, so any static web server can serve it):
 #   pool/<component>/<first letter>/<package>/<package>_<version>_<arch>.deb
 #   dists/<suite> -> <suite>.<generation>/ { Release, InRelease, Release.gpg,
 #                                            <component>/binary-<arch>/Packages{,.gz,.xz} }
+# One binary-<arch> index per architecture (Release: "Architectures: amd64
+# arm64"): those given with --architectures (ALLOC_ARCHS; an index may be
+# empty, so a host of that architecture finds the repository before its first
+# package) plus every architecture a package in the pool has. The packages of
+# an id share one pool directory, one file per architecture.
 #   <origin>-archive-keyring.gpg / .asc   the public key (for reference only:
 #                                         hosts must get it out of band, see README)
 # The pool keeps every revision ever published, so a host can go back with
@@ -24,7 +29,7 @@ export LC_ALL=C.UTF-8
 die() { echo "publish-repo: error: $*" >&2; exit 1; }
 say() { echo "publish-repo: $*"; }
 
-debs='' repo='' suite='' codename='' component=main origin=allocpipe key='' valid_days=''
+debs='' repo='' suite='' codename='' component=main origin=allocpipe key='' valid_days='' architectures=''
 while [ $# -gt 0 ]; do
   [ $# -ge 2 ] || die "option '$1' needs a value"
   case $1 in
@@ -37,6 +42,7 @@ while [ $# -gt 0 ]; do
     --key) key=$2 ;;
     --gnupghome) export GNUPGHOME=$2 ;;
     --valid-days) valid_days=$2 ;;
+    --architectures) architectures=$2 ;;
     *) die "unknown argument '$1' (see the comment at the top of $0)" ;;
   esac
   shift 2
@@ -48,6 +54,9 @@ for name in "$suite" "$component"; do
   [[ $name =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]] || die "'$name' is not a valid suite/component name"
 done
 [ -z "$valid_days" ] || [[ $valid_days =~ ^[1-9][0-9]*$ ]] || die "--valid-days '$valid_days' is not a positive number"
+for arch in $architectures; do
+  [[ $arch =~ ^[a-z0-9][a-z0-9-]*$ ]] && [ "$arch" != all ] || die "--architectures: '$arch' is not a Debian architecture name (such as amd64 or arm64)"
+done
 for tool in apt-ftparchive gpg gpgv dpkg-deb xz gzip; do
   command -v "$tool" >/dev/null || die "'$tool' is not installed (Debian packages: apt-utils, gnupg, gpgv, dpkg, xz-utils, gzip)"
 done
@@ -83,8 +92,10 @@ generation="$suite.$(date -u +%Y%m%dT%H%M%SZ).$$"
 gen="$repo/dists/$generation"
 mkdir -p "$gen"
 cd "$repo"
-archs=$(for f in pool/"$component"/*/*/*.deb; do dpkg-deb -f "$f" Architecture; done | grep -vx all | sort -u | tr '\n' ' ')
-[ -n "$archs" ] || archs="$(dpkg --print-architecture) "
+archs=$( (for f in pool/"$component"/*/*/*.deb $architectures; do
+            if [ -f "$f" ]; then dpkg-deb -f "$f" Architecture; else echo "$f"; fi
+          done) | grep -vx all | sort -u | tr '\n' ' ')
+[ -n "${archs// }" ] || archs="$(dpkg --print-architecture) "
 archs=${archs% }
 weak=(-o APT::FTPArchive::MD5=false -o APT::FTPArchive::SHA1=false)
 for arch in $archs; do

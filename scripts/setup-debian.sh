@@ -33,14 +33,18 @@ apt-get install -y -q --no-install-recommends \
 # benchmark workload under emulation (binfmt_misc is never registered: the
 # programs are started as `qemu-aarch64-static -L / ...`) against Debian's
 # multiarch arm64 runtime (libc6:arm64, libstdc++6:arm64), and the workload's
-# compressors for arm64 (the same archive URIs serve arm64).
+# compressors for arm64 (the same archive URIs serve arm64). allocpipe-host
+# for arm64 (built by the cross tools sub-build) links libsystemd:arm64; the
+# arm64 packages' Depends are computed by dpkg-shlibdeps against libc6:arm64.
+# All of these are Multi-Arch: same, so no amd64 package is removed.
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
   dpkg --add-architecture arm64
   apt-get update -q
 fi
 apt-get install -y -q --no-install-recommends \
   crossbuild-essential-arm64 qemu-user-static \
-  libc6:arm64 libstdc++6:arm64 zlib1g-dev:arm64 libzstd-dev:arm64 liblzma-dev:arm64
+  libc6:arm64 libstdc++6:arm64 zlib1g-dev:arm64 libzstd-dev:arm64 liblzma-dev:arm64 \
+  libsystemd-dev:arm64
 # The host tests (tests/host/container): a Debian 12 root booted with a real
 # systemd in a container, and the Ansible role run inside it.
 apt-get install -y -q --no-install-recommends \

@@ -1,14 +1,18 @@
-# Included by packaging/build-debs.cmake (after its helpers): the
-# allocpipe-host package, /usr/bin/allocpipe-host + the metrics service and
-# timer, stripped, with its -dbgsym, the same way as the library packages.
-# Listed in packages.txt as "tool allocpipe-host <deb> <dbgsym>".
-# Uses: ALLOC_PKG_HOST_BINARY (empty: not built, not packaged), ALLOC_PKG_HOST_VERSION.
-if(NOT DEFINED ALLOC_PKG_HOST_BINARY OR ALLOC_PKG_HOST_BINARY STREQUAL "")
-  return()
+# Included by packaging/build-debs.cmake (after its helpers), once per
+# architecture: the allocpipe-host package, /usr/bin/allocpipe-host + the
+# metrics service and timer, stripped, with its -dbgsym, the same way as the
+# library packages. Listed in packages.txt as "tool <host_key> <deb> <dbgsym>".
+# Uses: host_key (allocpipe-host or allocpipe-host_<arch>), host_binary, arch
+# and its objcopy/readelf (use_architecture), ALLOC_PKG_HOST_VERSION.
+if(NOT EXISTS "${host_binary}")
+  if(host_key STREQUAL "allocpipe-host")
+    set(hint "cmake --build <dir> --target allocpipe-host")
+  else()
+    set(hint "cmake --build <dir> --target allocpipe-tools-${arch}")
+  endif()
+  message(FATAL_ERROR "build-debs: ${host_key}: '${host_binary}' is missing; build it first (${hint})")
 endif()
-if(NOT EXISTS "${ALLOC_PKG_HOST_BINARY}")
-  message(FATAL_ERROR "build-debs: allocpipe-host: ${ALLOC_PKG_HOST_BINARY} is missing; build it first (cmake --build <dir> --target allocpipe-host)")
-endif()
+check_elf_machine("${host_binary}" "${host_key}" REQUIRED)
 set(host_dir "${ALLOC_PKG_PACKAGING_DIR}/host")
 set(PACKAGE allocpipe-host)
 set(VERSION "${ALLOC_PKG_HOST_VERSION}")
@@ -19,10 +23,11 @@ set(LIBDIR "${ALLOC_PKG_LIBDIR}")
 string(LENGTH "${PACKAGE} ${DEB_VERSION}" title_len)
 string(REPEAT "=" ${title_len} RULE)
 
-set(root "${WORK_DIR}/${PACKAGE}/root")
+set(pkg_work "${WORK_DIR}/${host_key}")
+set(root "${pkg_work}/root")
 set(doc "${root}/usr/share/doc/${PACKAGE}")
 file(MAKE_DIRECTORY "${root}/usr/bin")
-file(COPY_FILE "${ALLOC_PKG_HOST_BINARY}" "${root}/usr/bin/allocpipe-host")
+file(COPY_FILE "${host_binary}" "${root}/usr/bin/allocpipe-host")
 file(CHMOD "${root}/usr/bin/allocpipe-host" PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE
      WORLD_READ WORLD_EXECUTE)
 foreach(unit allocpipe-host-metrics.service allocpipe-host-metrics.timer)
@@ -31,8 +36,8 @@ endforeach()
 file(MAKE_DIRECTORY "${doc}")
 render("${host_dir}/copyright.in" "${doc}/copyright")
 render("${host_dir}/README.in" "${doc}/README")
-render("${host_dir}/changelog.in" "${WORK_DIR}/${PACKAGE}/changelog.Debian")
-execute_process(COMMAND gzip -9 -n -c "${WORK_DIR}/${PACKAGE}/changelog.Debian"
+render("${host_dir}/changelog.in" "${pkg_work}/changelog.Debian")
+execute_process(COMMAND gzip -9 -n -c "${pkg_work}/changelog.Debian"
                 OUTPUT_FILE "${doc}/changelog.Debian.gz" COMMAND_ERROR_IS_FATAL ANY)
 copy_normalised("${host_dir}/lintian-overrides" "${root}/usr/share/lintian/overrides/${PACKAGE}")
 file(MAKE_DIRECTORY "${root}/usr/share/man/man1")
@@ -54,8 +59,10 @@ wrap_text(status_para "status compares the library each unit is configured to pr
 set(description "roll allocpipe allocator libraries out to systemd services, verified\n${intro}\n${status_para}")
 string(REGEX REPLACE "\n$" "" description "${description}")
 
-set(out "${WORK_DIR}/${PACKAGE}/out")
-set(cfg "${WORK_DIR}/${PACKAGE}/CPackConfig.cmake")
+check_tree_machines("${root}" "${host_key}")
+
+set(out "${pkg_work}/out")
+set(cfg "${pkg_work}/CPackConfig.cmake")
 set(cpack "")
 foreach(pair
     "CPACK_GENERATOR;DEB" "CPACK_PACKAGE_NAME;${PACKAGE}" "CPACK_PACKAGE_VERSION;${VERSION}"
@@ -70,25 +77,26 @@ foreach(pair
     "CPACK_PACKAGE_DESCRIPTION;${description}" "CPACK_DEBIAN_PACKAGE_DESCRIPTION;${description}"
     "CPACK_DEBIAN_PACKAGE_SHLIBDEPS;ON"
     "CPACK_DEBIAN_DEBUGINFO_PACKAGE;ON" "CPACK_DEBIAN_FILE_NAME;DEB-DEFAULT"
-    "CPACK_DEBIAN_COMPRESSION_TYPE;xz" "CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION;ON")
+    "CPACK_DEBIAN_COMPRESSION_TYPE;xz" "CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION;ON"
+    "CPACK_OBJCOPY_EXECUTABLE;${objcopy}" "CPACK_READELF_EXECUTABLE;${readelf}")
   list(GET pair 0 name)
   list(SUBLIST pair 1 -1 value)
   string(APPEND cpack "set(${name} [==[${value}]==])\n")
 endforeach()
 file(WRITE "${cfg}" "${cpack}")
 
-message(STATUS "build-debs: ${PACKAGE}: packaging ${PACKAGE} ${DEB_VERSION} (${arch})")
+message(STATUS "build-debs: ${host_key}: packaging ${PACKAGE} ${DEB_VERSION} (${arch})")
 execute_process(
   COMMAND sh -c "umask 022 && exec \"$@\"" build-debs "${ALLOC_PKG_CPACK_COMMAND}" --config "${cfg}"
-  WORKING_DIRECTORY "${WORK_DIR}/${PACKAGE}"
-  OUTPUT_FILE "${WORK_DIR}/${PACKAGE}/cpack.log" ERROR_FILE "${WORK_DIR}/${PACKAGE}/cpack.log"
+  WORKING_DIRECTORY "${pkg_work}"
+  OUTPUT_FILE "${pkg_work}/cpack.log" ERROR_FILE "${pkg_work}/cpack.log"
   RESULT_VARIABLE rc)
 set(deb "${PACKAGE}_${DEB_VERSION}_${arch}.deb")
 set(dbgsym "${PACKAGE}-dbgsym_${DEB_VERSION}_${arch}.deb")
 if(NOT rc EQUAL 0 OR NOT EXISTS "${out}/${deb}" OR NOT EXISTS "${out}/${PACKAGE}-dbgsym_${DEB_VERSION}_${arch}.ddeb")
-  file(READ "${WORK_DIR}/${PACKAGE}/cpack.log" log)
-  message(FATAL_ERROR "build-debs: ${PACKAGE}: cpack failed (${rc}) or made no ${deb} + -dbgsym; its log:\n${log}")
+  file(READ "${pkg_work}/cpack.log" log)
+  message(FATAL_ERROR "build-debs: ${host_key}: cpack failed (${rc}) or made no ${deb} + -dbgsym; its log:\n${log}")
 endif()
-fix_dbgsym("${out}/${PACKAGE}-dbgsym_${DEB_VERSION}_${arch}.ddeb" "${out}/${dbgsym}" "${WORK_DIR}/${PACKAGE}/dbgsym" ${PACKAGE})
-string(APPEND index "tool ${PACKAGE} ${deb} ${dbgsym}\n")
-list(APPEND IDS "${PACKAGE}")  # so the publish step below moves its files too
+fix_dbgsym("${out}/${PACKAGE}-dbgsym_${DEB_VERSION}_${arch}.ddeb" "${out}/${dbgsym}" "${pkg_work}/dbgsym" ${PACKAGE})
+string(APPEND index "tool ${host_key} ${deb} ${dbgsym}\n")
+list(APPEND made_keys "${host_key}")  # so the publish step below moves its files too

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# packaging.paths: no package (library, allocpipe-host, or -dbgsym) holds a path of the build
-# host: the source tree, the build tree, the download cache. Every member is
+# packaging.paths: no package (library, allocpipe-host, or -dbgsym, of any
+# architecture) holds a path of the build host: the source tree, the build
+# tree, the download cache. Every member is
 # read (README, manifest, copyright, changelog decompressed, control files,
 # the library and its debug info with debug sections decompressed). The
 # clean-build comparison of reproducible.sh cannot see these: a path that is
@@ -21,13 +22,11 @@ for path in "$@"; do
 done
 rm -rf "$work" && mkdir -p "$work"
 found=""
-debs_to_read=()
-for id in "${BUILT_IDS[@]}"; do debs_to_read+=("${DEB_OF[$id]}" "${DBGSYM_OF[$id]}"); done
-for tool in "${!TOOL_DEB[@]}"; do debs_to_read+=("${TOOL_DEB[$tool]}" "${TOOL_DBGSYM[$tool]}"); done  # allocpipe-host
+debs_to_read=("${ALL_DEBS[@]}")  # libraries and allocpipe-host, every architecture, each + -dbgsym
 for deb in "${debs_to_read[@]}"; do
   hits=$(paths_in_deb "$deb" "$work/$(basename "$deb")" "${paths[@]}")
   [ -z "$hits" ] || found+=$(sed "s|^|$(basename "$deb"): |" <<<"$hits")$'\n'
 done
 [ -z "$found" ] || fail "build-host paths inside the packages (member: path):"$'\n'"$found"
-note "read every member of ${#debs_to_read[@]} packages (${#BUILT_IDS[@]} libraries ${!TOOL_DEB[*]}, each + -dbgsym): none holds ${paths[*]}"
+note "read every member of ${#debs_to_read[@]} packages (${#BUILT_IDS[@]} libraries ${FOREIGN_IDS[*]} ${!TOOL_DEB[*]} ${FOREIGN_TOOLS[*]}, each + -dbgsym): none holds ${paths[*]}"
 echo "PASSED"

@@ -5,6 +5,14 @@
 #   - it is served on 127.0.0.1 only (python3 http.server, free port);
 #   - apt, in a throwaway root, trusts only that key (Signed-By) and runs
 #     apt-get update && apt-get install of two packages, which then preload;
+#   - with packages of a foreign architecture (ALLOC_ARCHS="amd64;arm64"): the
+#     one repository has binary-amd64 and binary-arm64 indices and Release
+#     says "Architectures: amd64 arm64"; a minimal arm64 throwaway root
+#     (APT::Architecture=arm64, dpkg holding Debian's libc6:arm64 only)
+#     apt-get installs an arm64 package from it by its plain name, and a small
+#     arm64 program under qemu-user (the superbuild's emulator and
+#     QEMU_LD_PREFIX; binfmt_misc is never used) preloads the installed
+#     library and finds its malloc in it;
 #   - a new revision is published and installed by apt, then rolled back with
 #     apt-get install <package>=<old version> (the README's procedure);
 #   - refused: the same repository signed by another key (update fails), a
@@ -19,6 +27,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 [ "$(id -u)" = 0 ] || skip "needs root to run apt-get install (even into a throwaway root); run ctest as root (CI does)"
 require_tools apt-get apt-cache apt-ftparchive gpg gpgv gpgconf python3 dpkg-deb
 read_index "$debs"
+native=$(dpkg --print-architecture)
 [ ${#BUILT_IDS[@]} -gt 0 ] || skip "no library was built here, nothing to publish: ${SKIPPED//$'\n'/; }"
 
 rm -rf "$work" && mkdir -p "$work"
@@ -57,6 +66,32 @@ publish good "$gpg_a" "$key_a" || { cat "$work/publish-good.log"; fail "publishi
 cmp -s "$www/good/allocpipe-archive-keyring.gpg" "$work/fleet-key.gpg" || fail "the published keyring is not the signing key's public key"
 grep -q "^Suite: $suite$" "$www/good/dists/$suite/Release" && grep -q "^Codename: $codename$" "$www/good/dists/$suite/Release" \
   || fail "Release does not carry the configured suite/codename"
+# One index per architecture of the packages, each listing exactly that architecture's.
+archs=$(for deb in "${ALL_DEBS[@]}"; do dpkg-deb -f "$deb" Architecture; done | sort -u | xargs)
+[ "$(sed -n 's/^Architectures: //p' "$www/good/dists/$suite/Release")" = "$archs" ] \
+  || fail "Release says 'Architectures: $(sed -n 's/^Architectures: //p' "$www/good/dists/$suite/Release")', the packages are for '$archs'"
+for arch in $archs; do
+  index="$www/good/dists/$suite/main/binary-$arch/Packages"
+  [ -f "$index" ] || fail "no binary-$arch index although packages for $arch were published"
+  want=$(for deb in "${ALL_DEBS[@]}"; do [ "$(dpkg-deb -f "$deb" Architecture)" != "$arch" ] || dpkg-deb -f "$deb" Package; done | sort)
+  [ "$(sed -n 's/^Package: //p' "$index" | sort)" = "$want" ] || fail "binary-$arch/Packages lists $(sed -n 's/^Package: //p' "$index" | xargs), expected $(xargs <<<"$want")"
+  [ -z "$(grep '^Architecture: ' "$index" | grep -vx "Architecture: $arch")" ] || fail "binary-$arch/Packages lists packages of another architecture"
+  grep -q "main/binary-$arch/Packages.xz$" "$www/good/dists/$suite/Release" || fail "Release does not sign main/binary-$arch/Packages.xz"
+done
+note "one repository, architectures $archs: one signed index each"
+# A configured architecture without packages yet (--architectures, from
+# ALLOC_ARCHS) still gets its (empty) index, so its hosts can add the source.
+mkdir -p "$work/native-only"
+for deb in "${ALL_DEBS[@]}"; do [ "$(dpkg-deb -f "$deb" Architecture)" != "$native" ] || cp "$deb" "$work/native-only/"; done
+bash "$publish" --debs "$work/native-only" --repo "$work/native-only-repo" --suite "$suite" --key "$key_a" --gnupghome "$gpg_a" \
+  --architectures "$native riscv64" > "$work/native-only.log" 2>&1 || { cat "$work/native-only.log"; fail "publishing with --architectures failed"; }
+[ "$(sed -n 's/^Architectures: //p' "$work/native-only-repo/dists/$suite/Release")" = "$native riscv64" ] \
+  || fail "--architectures '$native riscv64': Release says 'Architectures: $(sed -n 's/^Architectures: //p' "$work/native-only-repo/dists/$suite/Release")'"
+[ -f "$work/native-only-repo/dists/$suite/main/binary-riscv64/Packages" ] && [ ! -s "$work/native-only-repo/dists/$suite/main/binary-riscv64/Packages" ] \
+  || fail "--architectures riscv64 without any riscv64 package: no empty binary-riscv64 index"
+if bash "$publish" --debs "$work/native-only" --repo "$work/native-only-repo" --suite "$suite" --key "$key_a" --gnupghome "$gpg_a" \
+     --architectures "$native all" > "$work/native-only.log" 2>&1; then fail "--architectures 'all' was accepted"; fi
+note "--architectures: an architecture without packages gets an empty signed index; 'all' is refused"
 publish good "$gpg_a" "$key_a" || { cat "$work/publish-good.log"; fail "publishing the same files again failed"; }
 grep -q "published 0 new file(s)" "$work/publish-good.log" || fail "republishing identical files was not a no-op"
 mkdir -p "$work/changed"
@@ -76,7 +111,7 @@ cp -a "$www/good" "$www/tampered-deb"
 victim=$(find "$www/tampered-deb/pool" -name "$(basename "${DEB_OF[$first]}")")
 printf 'X' | dd of="$victim" bs=1 seek=$(( $(stat -c %s "$victim") / 2 )) conv=notrunc status=none
 cp -a "$www/good" "$www/tampered-index"
-packages_dir=$(dirname "$(find -L "$www/tampered-index/dists/$suite" -name Packages | head -n 1)")
+packages_dir="$www/tampered-index/dists/$suite/main/binary-$native"  # the index the build host's root reads
 sed -i 's/^Priority: optional$/Priority: required/' "$packages_dir/Packages"
 rm -f "$packages_dir/Packages.gz" "$packages_dir/Packages.xz"
 gzip -9n -k "$packages_dir/Packages" && xz -9 -k "$packages_dir/Packages"
@@ -93,10 +128,38 @@ done
 [ -n "$port" ] || { cat "$work/httpd.log"; fail "the loopback HTTP server did not start"; }
 note "serving $www on http://127.0.0.1:$port/"
 
-# A throwaway apt + dpkg root that trusts only the fleet key for this source.
-apt_root() {  # name repo-subdir
-  local root="$work/apt-$1"
+# closure_of ARCH PACKAGE: the dpkg status stanzas of the installed PACKAGE:ARCH
+# and of every installed ARCH package it depends on, recursively.
+closure_of() {
+  local arch=$1 pkg dep
+  local -a todo=("$2")
+  local -A seen=()
+  while [ ${#todo[@]} -gt 0 ]; do
+    pkg=${todo[0]} todo=("${todo[@]:1}")
+    [ -z "${seen[$pkg]:-}" ] || continue
+    seen[$pkg]=1
+    dpkg-query -s "$pkg:$arch" && echo
+    for dep in $(dpkg-query -W -f='${Depends}, ${Pre-Depends}' "$pkg:$arch" | tr ',|' '\n\n' | sed 's/([^)]*)//g; s/:any//' | awk 'NF { print $1 }'); do
+      if dpkg-query -W -f='${db:Status-Abbrev}' "$dep:$arch" 2>/dev/null | grep -q '^ii'; then todo+=("$dep"); fi
+    done
+  done
+}
+
+# A throwaway apt + dpkg root that trusts only the fleet key for this source,
+# of the build host's architecture unless a third argument names another.
+apt_root() {  # name repo-subdir [arch]
+  local root="$work/apt-$1" arch=${3:-$native}
   make_dpkg_root "$root"
+  if [ "$arch" != "$native" ]; then
+    # A minimal host of that architecture: its dpkg database holds Debian's
+    # libc6:$arch (installed here from multiarch) and what that depends on,
+    # nothing of the build host's architecture; apt's native architecture is
+    # $arch, so a plain package name means the $arch package.
+    dpkg-query -W -f='${db:Status-Abbrev}' "libc6:$arch" 2>/dev/null | grep -q '^ii' \
+      || fail "libc6:$arch is not installed on this host (multiarch; scripts/setup-debian.sh installs it)"
+    closure_of "$arch" libc6 > "$root/var/lib/dpkg/status"
+    printf '%s\n' "$native" "$arch" > "$root/var/lib/dpkg/arch"  # dpkg's own is always the build host's
+  fi
   mkdir -p "$root/etc/apt/sources.list.d" "$root/etc/apt/apt.conf.d" "$root/etc/apt/preferences.d" \
            "$root/etc/apt/trusted.gpg.d" "$root/etc/apt/keyrings" "$root/var/lib/apt/lists/partial" \
            "$root/var/cache/apt/archives/partial" "$root/var/log/apt"
@@ -109,6 +172,8 @@ APT::Get::Assume-Yes "true";
 Acquire::Languages "none";
 Acquire::http::Proxy "DIRECT";
 Acquire::Retries "0";
+APT::Architecture "$arch";
+APT::Architectures { "$arch"; };
 EOF
   cat > "$root/etc/apt/sources.list.d/allocpipe.sources" <<EOF
 Types: deb
@@ -130,6 +195,10 @@ apt_in "$root" apt-get -q -o APT::Update::Error-Mode=any update > "$work/good-up
   || { cat "$work/good-update.log"; fail "apt-get update of the signed repository failed"; }
 apt_in "$root" apt-get -q install "${two[@]}" > "$work/good-install.log" 2>&1 \
   || { cat "$work/good-install.log"; fail "apt-get install ${two[*]} failed"; }
+for id in "${two[@]}"; do
+  got=$(dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${Architecture}' "$id")
+  [ "$got" = "$native" ] || fail "apt installed $id for $got on a $native host"
+done
 preloaded=0
 for id in "${two[@]}"; do
   want=$(dpkg-deb -f "${DEB_OF[$first]}" Version)
@@ -157,6 +226,39 @@ apt_in "$root" apt-get -q install --only-upgrade "$first" > "$work/good-upgrade.
 apt_in "$root" apt-get -q install --allow-downgrades "$first=$old" > "$work/good-rollback.log" 2>&1 || { cat "$work/good-rollback.log"; fail "rolling $first back to $old failed"; }
 [ "$(status_of "$root" "$first")" = "ii $old" ] || fail "$first is '$(status_of "$root" "$first")' after the rollback, expected $old"
 note "upgrade to $new via apt, rollback to $old with apt-get install $first=$old"
+
+# --- a host of each foreign architecture installs its package from the same repository
+declare -A foreign_done=()
+foreign_preloaded=""
+for key in "${FOREIGN_IDS[@]}"; do
+  arch=${key##*_} id=${key%_*}
+  [ -z "${foreign_done[$arch]:-}" ] || continue  # one package per architecture
+  foreign_done[$arch]=1
+  triplet=$(dpkg-architecture -a"$arch" -qDEB_HOST_GNU_TYPE 2>/dev/null)
+  require_tools "$triplet-gcc"
+  emulator=$(emulator_of "$arch")
+  root=$(apt_root "good-$arch" good "$arch")
+  apt_in "$root" apt-get -q -o APT::Update::Error-Mode=any update > "$work/good-$arch-update.log" 2>&1 \
+    || { cat "$work/good-$arch-update.log"; fail "apt-get update of the signed repository failed on the $arch root"; }
+  apt_in "$root" apt-get -q install "$id" > "$work/good-$arch-install.log" 2>&1 \
+    || { cat "$work/good-$arch-install.log"; fail "apt-get install $id failed on the $arch root"; }
+  want=$(dpkg-deb -f "${DEB_OF[$key]}" Version)
+  [ "$(status_of "$root" "$id")" = "ii $want" ] || fail "$id is '$(status_of "$root" "$id")' on the $arch root after apt-get install"
+  got=$(dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${Architecture}' "$id")
+  [ "$got" = "$arch" ] || fail "apt installed $id for $got on the $arch root"
+  lib=$(dpkg-query --admindir="$root/var/lib/dpkg" -L "$id" | grep '\.so$') || fail "$id ($arch) installed no .so file"
+  [ "$(elf_machine "$root$lib")" = "$(arch_elf_machine "$arch")" ] || fail "the $lib apt installed on the $arch root is not an $arch ELF file"
+  # Under emulation, explicitly: the emulator runs the program (its -E sets
+  # the guest's environment, so the preload is the guest's loader's).
+  "$triplet-gcc" -O1 -o "$work/probe-$arch" "$here/foreign_preload_probe.c" || fail "cannot build the $arch probe with $triplet-gcc"
+  if emulate "$arch" "$work/probe-$arch" "$root$lib" > "$work/probe-$arch-bare.log" 2>&1; then
+    fail "the $arch probe claims malloc comes from $root$lib without any preload; it proves nothing"
+  fi
+  out=$(emulate "$arch" -E "LD_PRELOAD=$root$lib" "$work/probe-$arch" "$root$lib" 2>&1) \
+    || fail "$arch program with LD_PRELOAD=$lib (under $emulator) failed: $out"
+  note "$arch root: apt-get install $id from the same repository ($want, $arch); under emulation: $out"
+  foreign_preloaded+="$id ($arch) "
+done
 
 # --- refused: signed by another key
 root=$(apt_root otherkey otherkey)
@@ -192,4 +294,4 @@ grep -qE "Hash Sum mismatch|unexpected size" "$work/tampered-index-update.log" \
 note "refused: Packages index changed after signing"
 
 [ -z "$SKIPPED" ] || note "not packaged here (not built): ${SKIPPED//$'\n'/; }"
-echo "PASSED: signed repository installs ${two[*]} with apt; upgrade + rollback; other key, changed package and changed index refused"
+echo "PASSED: signed repository ($archs) installs ${two[*]} with apt${foreign_preloaded:+, and ${foreign_preloaded% } preloaded under emulation}; upgrade + rollback; other key, changed package and changed index refused"

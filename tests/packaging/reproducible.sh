@@ -12,7 +12,9 @@
 #   reproducible.sh clean-build SOURCE_DIR DEBS WORK FETCHER DOWNLOAD_DIR DEBIAN_SOURCES [ID...]
 #     Two brand-new build trees at different paths build the first built id of
 #     the list from the download cache (offline), then package it; the two
-#     .deb pairs must be identical to each other and to the main tree's. Only
+#     .deb pairs must be identical to each other and to the main tree's. When
+#     the main tree also packaged that id for a foreign architecture
+#     (<id>_arm64), the trees cross-build and package that one too. Only
 #     the library target is built in these trees, so their packaging runs on a
 #     test-local copy of the packaging data without the smoke stamps: the gate
 #     itself is tested by packaging.deb and packaging.smoke-gate.
@@ -57,24 +59,31 @@ clean-build)
     if [ -n "${DEB_OF[$candidate]:-}" ]; then id=$candidate; break; fi
   done
   [ -n "$id" ] || skip "none of '$*' was built here (the cheap ones to rebuild twice): ${SKIPPED//$'\n'/; }"
+  keys=("$id") archs=("$(dpkg --print-architecture)")
+  for key in "${FOREIGN_IDS[@]}"; do
+    [ "${key%_*}" != "$id" ] || { keys+=("$key"); archs+=("${key##*_}"); }
+  done
+  archs_list=$(IFS=';'; echo "${archs[*]}")
   rm -rf "$work" && mkdir -p "$work"
   trees=("$work/tree-a" "$work/tree-b/at/a/longer/path")
   for tree in "${trees[@]}"; do
-    note "fresh build tree $tree: $id from the download cache, offline"
+    note "fresh build tree $tree: ${keys[*]} from the download cache, offline"
     mkdir -p "$(dirname "$tree")"
     cmake -S "$source_dir" -B "$tree" -G Ninja -DALLOC_BUILD="$id" -DALLOC_OFFLINE=ON -DBUILD_TESTING=OFF \
       -DALLOC_FETCHER="$fetcher" -DALLOC_DOWNLOAD_DIR="$download_dir" -DALLOC_DEBIAN_SOURCES="$debian_sources" \
-      -DALLOC_MISSING_SOURCE=FAIL -DALLOC_JOBS=2 -DALLOC_BUILD_HOST=OFF > "$tree.configure.log" 2>&1 || { cat "$tree.configure.log"; fail "configure of $tree failed"; }
-    cmake --build "$tree" --target "$id" > "$tree.build.log" 2>&1 || { tail -n 40 "$tree.build.log"; fail "building $id in $tree failed"; }
+      -DALLOC_MISSING_SOURCE=FAIL -DALLOC_JOBS=2 -DALLOC_BUILD_HOST=OFF -DALLOC_ARCHS="$archs_list" \
+      > "$tree.configure.log" 2>&1 || { cat "$tree.configure.log"; fail "configure of $tree failed"; }
+    cmake --build "$tree" --target "${keys[@]}" > "$tree.build.log" 2>&1 || { tail -n 40 "$tree.build.log"; fail "building ${keys[*]} in $tree failed"; }
     sed 's/^set(ALLOC_PKG_SMOKE_STAMPS .*/set(ALLOC_PKG_SMOKE_STAMPS "")/' "$tree/packaging/packages.cmake" > "$tree.packages.cmake"
     cmake -DDATA="$tree.packages.cmake" -DOUTPUT_DIR="$tree.deb" -DWORK_DIR="$tree.debwork" \
       -P "$source_dir/packaging/build-debs.cmake" > "$tree.deb.log" 2>&1 || { cat "$tree.deb.log"; fail "packaging $id from $tree failed"; }
   done
-  compare_dirs "${trees[0]}.deb" "${trees[1]}.deb" "two clean builds of $id"
-  mkdir -p "$work/main" && cp "${DEB_OF[$id]}" "${DBGSYM_OF[$id]}" "$work/main/"
-  compare_dirs "${trees[0]}.deb" "$work/main" "clean build vs the main tree's packages of $id"
+  compare_dirs "${trees[0]}.deb" "${trees[1]}.deb" "two clean builds of ${keys[*]}"
+  mkdir -p "$work/main"
+  for key in "${keys[@]}"; do cp "${DEB_OF[$key]}" "${DBGSYM_OF[$key]}" "$work/main/"; done
+  compare_dirs "${trees[0]}.deb" "$work/main" "clean build vs the main tree's packages of ${keys[*]}"
   rm -rf "${trees[@]}" "$work/tree-b"
-  echo "PASSED: $id built from scratch in two trees at different paths: bit-identical .deb and -dbgsym"
+  echo "PASSED: ${keys[*]} built from scratch in two trees at different paths (${archs[*]}): bit-identical .deb and -dbgsym"
   ;;
 *) fail "unknown mode '$mode'" ;;
 esac

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # packaging.smoke-gate: packaging/build-debs.cmake never packages a library
-# whose declared smoke stamp is missing or older than the library, and lists
+# whose declared smoke stamp is missing or older than the library (for a
+# foreign architecture: its own stamp smoke/<arch>/<id>.passed), and lists
 # a library that was not built as skipped (exit 0, no package). Runs on a
 # fake build tree (status, library, stamp) made here; no package is built.
 #   smoke_gate.sh DATA WORK
@@ -9,20 +10,27 @@ data=$1 work=$2
 here=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$work" && mkdir -p "$work/bin/smoke" "$work/libs" "$work/status" "$work/out"
 query() {  # data-file cmake-expression-printing-script
-  printf '%s\n' "include(\"$1\")" 'list(GET ALLOC_PKG_IDS 0 id)' "$2" > "$work/query.cmake"
+  printf '%s\n' "include(\"$1\")" 'set(id "")' 'if(ALLOC_PKG_IDS)' '  list(GET ALLOC_PKG_IDS 0 id)' 'endif()' "$2" > "$work/query.cmake"
   cmake -P "$work/query.cmake" 2>&1
 }
 id=$(query "$data" 'message("${id}")')
-[ -n "$id" ] || skip "no library id is selected (ALLOC_BUILD)"
+fake_names=""
+if [ -z "$id" ]; then  # no library selected (the mutation check's scratch build): a fake id
+  id=allocpipe-gate-1.0
+  fake_names="set(ALLOC_PKG_${id}_LIBRARY lib$id.so)"$'\n'"set(ALLOC_PKG_${id}_MANIFEST lib$id.manifest.json)"
+fi
 [[ $id =~ ^[a-z0-9][a-z0-9.+-]+$ ]] || fail "unexpected library id in $data: $id"
 {
   echo "include(\"$data\")"
+  echo "$fake_names"
   echo "set(ALLOC_PKG_BINARY_DIR \"$work/bin\")"
   echo "set(ALLOC_PKG_LIBS_DIR \"$work/libs\")"
   echo "set(ALLOC_PKG_STATUS_DIR \"$work/status\")"
   echo "set(ALLOC_PKG_IDS \"$id\")"
   echo "set(ALLOC_PKG_SMOKE_STAMPS \"$work/bin/smoke/$id.passed\")"
+  echo "set(ALLOC_PKG_ARCH_IDS \"\")"
   echo "set(ALLOC_PKG_HOST_BINARY \"\")"  # the library gate only: no allocpipe-host package here
+  echo "set(ALLOC_PKG_HOST_ARCHS \"\")"
 } > "$work/data.cmake"
 read -r lib manifest <<<"$(query "$work/data.cmake" 'message("${ALLOC_PKG_${id}_LIBRARY} ${ALLOC_PKG_${id}_MANIFEST}")')"
 echo "fake library" > "$work/libs/$lib"
@@ -51,6 +59,31 @@ if run; then fail "$id was packaged although its smoke stamp is older than the l
 grep -q "never packaged" "$work/run.log" || { cat "$work/run.log"; fail "the refusal does not say why"; }
 [ -z "$(ls "$work/out")" ] || fail "a refused run left packages in the output directory"
 note "stamp older than the library: refused"
+
+# A foreign architecture (<id>_arm64): its own stamp, smoke/arm64/<id>.passed,
+# gates it; the build host's stamp for the same id never does.
+mkdir -p "$work/libs/arm64" "$work/status/arm64" "$work/bin/smoke/arm64"
+echo "fake library" > "$work/libs/arm64/$lib"
+echo '{}' > "$work/libs/arm64/$manifest"
+echo "BUILT: $id: $work/libs/arm64/$lib" > "$work/status/arm64/$id.status"
+touch -d '+1 minute' "$work/bin/smoke/$id.passed"  # newer than both libraries
+sed -i -e "s|^set(ALLOC_PKG_ARCH_IDS .*|set(ALLOC_PKG_ARCH_IDS \"${id}_arm64\")|" -e "s|^set(ALLOC_PKG_IDS .*|set(ALLOC_PKG_IDS \"\")|" "$work/data.cmake"
+stale
+if run; then fail "${id}_arm64 was packaged with only the build host's stamp $id.passed"; fi
+grep -q "never packaged" "$work/run.log" || { cat "$work/run.log"; fail "the refusal does not say why"; }
+[ -z "$(ls "$work/out")" ] || fail "a refused run left packages in the output directory"
+note "arm64 library with only the build host's stamp: refused"
+sed -i "s|^set(ALLOC_PKG_SMOKE_STAMPS .*|set(ALLOC_PKG_SMOKE_STAMPS \"$work/bin/smoke/$id.passed;$work/bin/smoke/arm64/$id.passed\")|" "$work/data.cmake"
+stale
+if run; then fail "${id}_arm64 was packaged although smoke/arm64/$id.passed does not exist"; fi
+grep -q "never packaged" "$work/run.log" || { cat "$work/run.log"; fail "the refusal does not say why"; }
+note "arm64 library whose declared arm64 stamp is missing: refused"
+touch "$work/bin/smoke/arm64/$id.passed"
+stale
+if run; then fail "a fake (non-ELF) arm64 library was packaged"; fi
+! grep -q "never packaged" "$work/run.log" || { cat "$work/run.log"; fail "the arm64 stamp exists and is newer, yet the smoke gate refused"; }
+note "arm64 stamp present and newer: the smoke gate lets it through (to the next check)"
+sed -i -e "s|^set(ALLOC_PKG_ARCH_IDS .*|set(ALLOC_PKG_ARCH_IDS \"\")|" -e "s|^set(ALLOC_PKG_IDS .*|set(ALLOC_PKG_IDS \"$id\")|" "$work/data.cmake"
 
 echo "NOT BUILT: $id: could not obtain the source (test)" > "$work/status/$id.status"
 run || { cat "$work/run.log"; fail "a library that was not built made the run fail"; }
