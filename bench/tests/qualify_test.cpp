@@ -371,9 +371,8 @@ TEST(Child, EnvironmentReplacesPreloadAndArmKeys) {
   for (const auto& e : child_environment("", {})) EXPECT_NE(e.rfind("LD_PRELOAD=", 0), 0u);
 }
 
-TEST(Check, AcceptsSaneReportAndRejectsLiveAboveRss) {
-  const std::string dir = std::string(::testing::TempDir()) + "/apq-check-" + std::to_string(::getpid());
-  make_dirs(dir);
+// A session of one arm "x" with one synthetic run, and its report files.
+Session one_arm_session() {
   Session s;
   s.profile = "test";
   Arm arm;
@@ -383,12 +382,21 @@ TEST(Check, AcceptsSaneReportAndRejectsLiveAboveRss) {
   s.runs[0].repeat = 1;
   s.metrics = {compute_metrics(s.runs[0])};
   s.summaries = {summarize("x", {&s.runs[0]}, s.metrics)};
-  auto write_all = [&] {
-    write_file_atomic(dir + "/samples.csv", samples_csv(s));
-    write_file_atomic(dir + "/runs.csv", runs_csv(s));
-    write_file_atomic(dir + "/summary.md", summary_markdown(s));
-    write_file_atomic(dir + "/chart.svg", "<svg><polyline data-arm=\"x\"/></svg>\n");
-  };
+  return s;
+}
+
+void write_report(const std::string& dir, const Session& s) {
+  write_file_atomic(dir + "/samples.csv", samples_csv(s));
+  write_file_atomic(dir + "/runs.csv", runs_csv(s));
+  write_file_atomic(dir + "/summary.md", summary_markdown(s));
+  write_file_atomic(dir + "/chart.svg", "<svg><polyline data-arm=\"x\"/></svg>\n");
+}
+
+TEST(Check, AcceptsSaneReportAndRejectsLiveAboveRss) {
+  const std::string dir = std::string(::testing::TempDir()) + "/apq-check-" + std::to_string(::getpid());
+  make_dirs(dir);
+  Session s = one_arm_session();
+  auto write_all = [&] { write_report(dir, s); };
   write_all();
   const auto ok = check_report(dir, {"x"}, false);
   EXPECT_TRUE(ok.empty()) << ok.front();
@@ -408,21 +416,8 @@ TEST(Check, AcceptsSaneReportAndRejectsLiveAboveRss) {
 TEST(Check, EmulatedReportSaysRssMeaningfulSpeedNot) {
   const std::string dir = std::string(::testing::TempDir()) + "/apq-emulated-" + std::to_string(::getpid());
   make_dirs(dir);
-  Session s;
-  s.profile = "test";
-  Arm arm;
-  arm.name = arm.base = "x";
-  s.config.arms = {arm};
-  s.runs = {synthetic_run(100, 0, 10)};
-  s.runs[0].repeat = 1;
-  s.metrics = {compute_metrics(s.runs[0])};
-  s.summaries = {summarize("x", {&s.runs[0]}, s.metrics)};
-  auto write_all = [&] {
-    write_file_atomic(dir + "/samples.csv", samples_csv(s));
-    write_file_atomic(dir + "/runs.csv", runs_csv(s));
-    write_file_atomic(dir + "/summary.md", summary_markdown(s));
-    write_file_atomic(dir + "/chart.svg", "<svg><polyline data-arm=\"x\"/></svg>\n");
-  };
+  Session s = one_arm_session();
+  auto write_all = [&] { write_report(dir, s); };
   write_all();
   const auto native = check_report(dir, {"x"}, false, true);
   bool found = false;
