@@ -128,11 +128,11 @@ done
 [ -n "$port" ] || { cat "$work/httpd.log"; fail "the loopback HTTP server did not start"; }
 note "serving $www on http://127.0.0.1:$port/"
 
-# closure_of ARCH PACKAGE: the dpkg status stanzas of the installed PACKAGE:ARCH
-# and of every installed ARCH package it depends on, recursively.
+# closure_of ARCH PACKAGE...: the dpkg status stanzas of the installed
+# PACKAGE:ARCH and of every installed ARCH package they depend on, recursively.
 closure_of() {
   local arch=$1 pkg dep
-  local -a todo=("$2")
+  local -a todo=("${@:2}")
   local -A seen=()
   while [ ${#todo[@]} -gt 0 ]; do
     pkg=${todo[0]} todo=("${todo[@]:1}")
@@ -152,12 +152,16 @@ apt_root() {  # name repo-subdir [arch]
   make_dpkg_root "$root"
   if [ "$arch" != "$native" ]; then
     # A minimal host of that architecture: its dpkg database holds Debian's
-    # libc6:$arch (installed here from multiarch) and what that depends on,
-    # nothing of the build host's architecture; apt's native architecture is
-    # $arch, so a plain package name means the $arch package.
-    dpkg-query -W -f='${db:Status-Abbrev}' "libc6:$arch" 2>/dev/null | grep -q '^ii' \
-      || fail "libc6:$arch is not installed on this host (multiarch; scripts/setup-debian.sh installs it)"
-    closure_of "$arch" libc6 > "$root/var/lib/dpkg/status"
+    # C and C++ runtime for $arch (installed here from multiarch; every Debian
+    # host with apt has libstdc++6, which apt itself needs, and jemalloc and
+    # tcmalloc depend on it) and what they depend on, nothing of the build
+    # host's architecture; apt's native architecture is $arch, so a plain
+    # package name means the $arch package.
+    for runtime in libc6 libstdc++6; do
+      dpkg-query -W -f='${db:Status-Abbrev}' "$runtime:$arch" 2>/dev/null | grep -q '^ii' \
+        || fail "$runtime:$arch is not installed on this host (multiarch; scripts/setup-debian.sh installs it)"
+    done
+    closure_of "$arch" libc6 libstdc++6 > "$root/var/lib/dpkg/status"
     printf '%s\n' "$native" "$arch" > "$root/var/lib/dpkg/arch"  # dpkg's own is always the build host's
   fi
   mkdir -p "$root/etc/apt/sources.list.d" "$root/etc/apt/apt.conf.d" "$root/etc/apt/preferences.d" \
